@@ -1,0 +1,475 @@
+package bolt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+// Buckets. Index buckets hold keys only (or a short value) and are kept in
+// step by the methods that write the records they index.
+var (
+	bMeta        = []byte("meta")
+	bCases       = []byte("cases")        // number(8) → case JSON
+	bByOrder     = []byte("idx_order")    // order \x00 number(8) → ∅
+	bByMessage   = []byte("idx_message")  // channel \x00 ts → number(8)
+	bOpen        = []byte("idx_open")     // seller \x00 number(8) → ∅
+	bSellers     = []byte("sellers")      // name → seller JSON
+	bSeen        = []byte("seen")         // space → (key → at(8) value)
+	bDue         = []byte("due")          // at(8) case \x00 kind \x00 detail → entry JSON
+	bDueByCase   = []byte("idx_due_case") // case \x00 dueKey → ∅
+	bOutbox      = []byte("outbox")       // id(8) → message JSON
+	bOutboxQueue = []byte("outbox_queue") // channel \x00 id(8) → ∅ (pending only)
+
+	kNextCase = []byte("next_case")
+)
+
+var allBuckets = [][]byte{bMeta, bCases, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue}
+
+func createBuckets(btx *bbolt.Tx) error {
+	for _, b := range allBuckets {
+		if _, err := btx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type tx struct{ btx *bbolt.Tx }
+
+func u64(n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return b[:]
+}
+
+func key(parts ...[]byte) []byte { return bytes.Join(parts, []byte{0}) }
+
+func (t *tx) bucket(name []byte) *bbolt.Bucket {
+	b := t.btx.Bucket(name)
+	if b == nil {
+		// Only a read-only handle on a file written by an older version
+		// can miss a bucket; treat it as empty.
+		return nil
+	}
+	return b
+}
+
+// Cases.
+
+func (t *tx) NextCaseNumber() (uint64, error) {
+	b := t.bucket(bMeta)
+	n := uint64(sfp.FirstCaseNumber)
+	if v := b.Get(kNextCase); v != nil {
+		n = binary.BigEndian.Uint64(v)
+	}
+	return n, b.Put(kNextCase, u64(n+1))
+}
+
+func (t *tx) caseByNumber(n uint64) (*sfp.Case, error) {
+	b := t.bucket(bCases)
+	if b == nil {
+		return nil, store.ErrNotFound
+	}
+	v := b.Get(u64(n))
+	if v == nil {
+		return nil, store.ErrNotFound
+	}
+	var c sfp.Case
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("case %d: %w", n, err)
+	}
+	return &c, nil
+}
+
+func (t *tx) Case(id string) (*sfp.Case, error) {
+	_, n, ok := sfp.ParseCaseID(id)
+	if !ok {
+		return nil, store.ErrNotFound
+	}
+	return t.caseByNumber(n)
+}
+
+func (t *tx) PutCase(c *sfp.Case) error {
+	if c.Number == 0 {
+		_, n, ok := sfp.ParseCaseID(c.ID)
+		if !ok {
+			return fmt.Errorf("put case: bad id %q", c.ID)
+		}
+		c.Number = n
+	}
+	old, err := t.caseByNumber(c.Number)
+	if err != nil && err != store.ErrNotFound {
+		return err
+	}
+	v, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	if err := t.bucket(bCases).Put(u64(c.Number), v); err != nil {
+		return err
+	}
+	num := u64(c.Number)
+	// Indexes: drop what the old version had and the new one has not.
+	if old != nil {
+		if old.OrderID != "" && old.OrderID != c.OrderID {
+			if err := t.bucket(bByOrder).Delete(key([]byte(old.OrderID), num)); err != nil {
+				return err
+			}
+		}
+		for _, r := range []sfp.MessageRef{old.Card, old.CSThread} {
+			if r.Channel != "" && r.TS != "" && r != c.Card && r != c.CSThread {
+				if err := t.bucket(bByMessage).Delete(key([]byte(r.Channel), []byte(r.TS))); err != nil {
+					return err
+				}
+			}
+		}
+		if old.State.IsOpen() && (!c.State.IsOpen() || old.Seller != c.Seller) {
+			if err := t.bucket(bOpen).Delete(key([]byte(old.Seller), num)); err != nil {
+				return err
+			}
+		}
+	}
+	if c.OrderID != "" {
+		if err := t.bucket(bByOrder).Put(key([]byte(c.OrderID), num), nil); err != nil {
+			return err
+		}
+	}
+	for _, r := range []sfp.MessageRef{c.Card, c.CSThread} {
+		if r.Channel != "" && r.TS != "" {
+			if err := t.bucket(bByMessage).Put(key([]byte(r.Channel), []byte(r.TS)), num); err != nil {
+				return err
+			}
+		}
+	}
+	if c.State.IsOpen() {
+		if err := t.bucket(bOpen).Put(key([]byte(c.Seller), num), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) CasesByOrder(orderID string) ([]*sfp.Case, error) {
+	var out []*sfp.Case
+	prefix := append([]byte(orderID), 0)
+	c := t.bucket(bByOrder).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		cs, err := t.caseByNumber(binary.BigEndian.Uint64(k[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
+	return out, nil
+}
+
+func (t *tx) CaseByMessage(channel, ts string) (*sfp.Case, error) {
+	v := t.bucket(bByMessage).Get(key([]byte(channel), []byte(ts)))
+	if v == nil {
+		return nil, store.ErrNotFound
+	}
+	return t.caseByNumber(binary.BigEndian.Uint64(v))
+}
+
+func (t *tx) OpenCases(seller string) ([]*sfp.Case, error) {
+	var out []*sfp.Case
+	c := t.bucket(bOpen).Cursor()
+	var prefix []byte
+	if seller != "" {
+		prefix = append([]byte(seller), 0)
+	}
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if len(k) < 8 {
+			continue
+		}
+		cs, err := t.caseByNumber(binary.BigEndian.Uint64(k[len(k)-8:]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs)
+	}
+	if seller == "" {
+		sortCases(out)
+	}
+	return out, nil
+}
+
+func sortCases(cs []*sfp.Case) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Number < cs[j].Number })
+}
+
+func (t *tx) ForEachCase(fn func(*sfp.Case) bool) error {
+	c := t.bucket(bCases).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var cs sfp.Case
+		if err := json.Unmarshal(v, &cs); err != nil {
+			return fmt.Errorf("case %x: %w", k, err)
+		}
+		if !fn(&cs) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Sellers.
+
+func (t *tx) Seller(name string) (*sfp.Seller, error) {
+	v := t.bucket(bSellers).Get([]byte(name))
+	if v == nil {
+		return nil, store.ErrNotFound
+	}
+	var s sfp.Seller
+	return &s, json.Unmarshal(v, &s)
+}
+
+func (t *tx) PutSeller(s *sfp.Seller) error {
+	v, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return t.bucket(bSellers).Put([]byte(s.Name), v)
+}
+
+func (t *tx) DeleteSeller(name string) error {
+	b := t.bucket(bSellers)
+	if b.Get([]byte(name)) == nil {
+		return store.ErrNotFound
+	}
+	return b.Delete([]byte(name))
+}
+
+func (t *tx) Sellers() ([]*sfp.Seller, error) {
+	var out []*sfp.Seller
+	err := t.bucket(bSellers).ForEach(func(k, v []byte) error {
+		var s sfp.Seller
+		if err := json.Unmarshal(v, &s); err != nil {
+			return err
+		}
+		out = append(out, &s)
+		return nil
+	})
+	return out, err
+}
+
+// Seen keys.
+
+func (t *tx) seenBucket(space string, create bool) (*bbolt.Bucket, error) {
+	root := t.bucket(bSeen)
+	if b := root.Bucket([]byte(space)); b != nil || !create {
+		return b, nil
+	}
+	return root.CreateBucket([]byte(space))
+}
+
+func (t *tx) Seen(space, k string) (string, bool, error) {
+	b, err := t.seenBucket(space, false)
+	if err != nil || b == nil {
+		return "", false, err
+	}
+	v := b.Get([]byte(k))
+	if v == nil || len(v) < 8 {
+		return "", false, nil
+	}
+	return string(v[8:]), true, nil
+}
+
+func (t *tx) Remember(space, k, value string, at time.Time) error {
+	if !t.btx.Writable() {
+		return fmt.Errorf("remember: read-only transaction")
+	}
+	b, err := t.seenBucket(space, true)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(k), append(u64(uint64(at.UnixNano())), value...))
+}
+
+func (t *tx) Forget(space string, before time.Time) (int, error) {
+	b, err := t.seenBucket(space, false)
+	if err != nil || b == nil {
+		return 0, err
+	}
+	var drop [][]byte
+	cut := uint64(before.UnixNano())
+	err = b.ForEach(func(k, v []byte) error {
+		if len(v) >= 8 && binary.BigEndian.Uint64(v[:8]) < cut {
+			drop = append(drop, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(drop), nil
+}
+
+// Due index.
+
+func dueKey(e store.DueEntry) []byte {
+	// Times before 1970 cannot be due; clamp so the key stays ordered.
+	ns := e.At.UnixNano()
+	if ns < 0 {
+		ns = 0
+	}
+	return key(u64(uint64(ns)), []byte(e.CaseID), []byte(e.Kind), []byte(e.Detail))
+}
+
+func (t *tx) PutDue(e store.DueEntry) error {
+	v, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	k := dueKey(e)
+	if err := t.bucket(bDue).Put(k, v); err != nil {
+		return err
+	}
+	return t.bucket(bDueByCase).Put(key([]byte(e.CaseID), k), nil)
+}
+
+func (t *tx) DeleteDue(e store.DueEntry) error {
+	k := dueKey(e)
+	if err := t.bucket(bDue).Delete(k); err != nil {
+		return err
+	}
+	return t.bucket(bDueByCase).Delete(key([]byte(e.CaseID), k))
+}
+
+func (t *tx) DueBefore(at time.Time, limit int) ([]store.DueEntry, error) {
+	var out []store.DueEntry
+	cut := uint64(at.UnixNano())
+	c := t.bucket(bDue).Cursor()
+	for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
+		if binary.BigEndian.Uint64(k[:8]) > cut {
+			break
+		}
+		var e store.DueEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+func (t *tx) NextDue() (time.Time, bool, error) {
+	k, v := t.bucket(bDue).Cursor().First()
+	if k == nil {
+		return time.Time{}, false, nil
+	}
+	var e store.DueEntry
+	if err := json.Unmarshal(v, &e); err != nil {
+		return time.Time{}, false, err
+	}
+	return e.At, true, nil
+}
+
+func (t *tx) DueForCase(caseID string) ([]store.DueEntry, error) {
+	var out []store.DueEntry
+	prefix := append([]byte(caseID), 0)
+	c := t.bucket(bDueByCase).Cursor()
+	due := t.bucket(bDue)
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		v := due.Get(k[len(prefix):])
+		if v == nil {
+			continue
+		}
+		var e store.DueEntry
+		if err := json.Unmarshal(v, &e); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Outbox.
+
+func (t *tx) Enqueue(m *store.OutboxMessage) (uint64, error) {
+	b := t.bucket(bOutbox)
+	id, err := b.NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	m.ID = id
+	if m.State == "" {
+		m.State = store.OutboxPending
+	}
+	if m.Op == "" {
+		m.Op = store.OpPost
+	}
+	return id, t.PutOutbox(m)
+}
+
+func (t *tx) OutboxMessage(id uint64) (*store.OutboxMessage, error) {
+	v := t.bucket(bOutbox).Get(u64(id))
+	if v == nil {
+		return nil, store.ErrNotFound
+	}
+	var m store.OutboxMessage
+	return &m, json.Unmarshal(v, &m)
+}
+
+func (t *tx) PutOutbox(m *store.OutboxMessage) error {
+	if m.ID == 0 || strings.TrimSpace(m.Channel) == "" {
+		return fmt.Errorf("put outbox: message needs an id and a channel")
+	}
+	v, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := t.bucket(bOutbox).Put(u64(m.ID), v); err != nil {
+		return err
+	}
+	qk := key([]byte(m.Channel), u64(m.ID))
+	if m.State == store.OutboxPending {
+		return t.bucket(bOutboxQueue).Put(qk, nil)
+	}
+	return t.bucket(bOutboxQueue).Delete(qk)
+}
+
+func (t *tx) PendingChannels() ([]string, error) {
+	var out []string
+	c := t.bucket(bOutboxQueue).Cursor()
+	for k, _ := c.First(); k != nil; {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 {
+			k, _ = c.Next()
+			continue
+		}
+		ch := string(k[:i])
+		out = append(out, ch)
+		// Skip the rest of this channel's queue in one seek.
+		k, _ = c.Seek(append([]byte(ch), 1))
+	}
+	return out, nil
+}
+
+func (t *tx) Pending(channel string, limit int) ([]*store.OutboxMessage, error) {
+	var out []*store.OutboxMessage
+	prefix := append([]byte(channel), 0)
+	c := t.bucket(bOutboxQueue).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Next() {
+		m, err := t.OutboxMessage(binary.BigEndian.Uint64(k[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

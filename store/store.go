@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/sfpdesk/sfpdesk/sfp"
+)
+
+var (
+	// ErrNotFound is returned for a record that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrInUse is returned by Open when another process holds the database.
+	ErrInUse = errors.New("database in use by another process")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("database closed")
+)
+
+// Store opens transactions over sfpdesk's state.
+type Store interface {
+	// Update runs fn in a read-write transaction, committed when fn returns
+	// nil and rolled back otherwise.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Batch is Update for many concurrent small writers: their functions may
+	// share one commit (one fsync). fn may run more than once, so it must
+	// have no effect outside the transaction.
+	Batch(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Backup writes a consistent copy of the whole database to w.
+	Backup(ctx context.Context, w io.Writer) (int64, error)
+	Close() error
+}
+
+// Tx is one transaction. Values returned are copies owned by the caller.
+type Tx interface {
+	CaseTx
+	SellerTx
+	SeenTx
+	DueTx
+	OutboxTx
+}
+
+// CaseTx reads and writes cases. PutCase keeps the look-up indexes (by
+// order, by message, open cases by seller) in step with the case.
+type CaseTx interface {
+	NextCaseNumber() (uint64, error)
+	Case(id string) (*sfp.Case, error)
+	PutCase(c *sfp.Case) error
+	CasesByOrder(orderID string) ([]*sfp.Case, error)
+	// CaseByMessage finds the case whose card or CS-side thread is the
+	// message (channel, ts).
+	CaseByMessage(channel, ts string) (*sfp.Case, error)
+	// OpenCases lists the open cases of a seller ("" for all), by number.
+	OpenCases(seller string) ([]*sfp.Case, error)
+	// ForEachCase visits every case by number until fn returns false.
+	ForEachCase(fn func(*sfp.Case) bool) error
+}
+
+// SellerTx reads and writes sellers and their routes.
+type SellerTx interface {
+	Seller(name string) (*sfp.Seller, error)
+	PutSeller(s *sfp.Seller) error
+	DeleteSeller(name string) error
+	Sellers() ([]*sfp.Seller, error)
+}
+
+// SeenTx remembers keys that must have an effect only once: Slack event
+// ids, (channel, ts) of messages, intake source ids.
+type SeenTx interface {
+	// Seen returns the value remembered under (space, key).
+	Seen(space, key string) (string, bool, error)
+	// Remember stores value under (space, key) with the time it was seen.
+	Remember(space, key, value string, at time.Time) error
+	// Forget drops keys of space seen before t; it returns how many.
+	Forget(space string, before time.Time) (int, error)
+}
+
+// Seen spaces.
+const (
+	SeenEvent    = "event"    // Slack event_id
+	SeenMessage  = "message"  // channel/ts of an incoming message
+	SeenSourceID = "sourceid" // intake token hash/source_id → case id
+)
+
+// DueEntry is something that must happen at a time: a reminder, an
+// escalation, a case closing.
+type DueEntry struct {
+	At     time.Time `json:"at"`
+	CaseID string    `json:"case_id"`
+	Kind   string    `json:"kind"`
+	// Deadline is the deadline the entry serves: after downtime a reminder
+	// whose deadline has passed gives way to the escalation.
+	Deadline time.Time `json:"deadline,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+// DueTx keeps the due index, ordered by time.
+type DueTx interface {
+	PutDue(e DueEntry) error
+	DeleteDue(e DueEntry) error
+	// DueBefore returns up to limit entries due at or before t, earliest
+	// first.
+	DueBefore(t time.Time, limit int) ([]DueEntry, error)
+	// NextDue returns the earliest entry's time.
+	NextDue() (time.Time, bool, error)
+	// DueForCase lists the entries of one case.
+	DueForCase(caseID string) ([]DueEntry, error)
+}
+
+// Outbox message operations.
+const (
+	OpPost   = "post"
+	OpUpdate = "update"
+)
+
+// Outbox message states.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxFailed  = "failed"
+)
+
+// OutboxMessage is a Slack message a change owes. It is written in the
+// change's transaction and sent afterwards, in order per channel.
+type OutboxMessage struct {
+	ID      uint64 `json:"id"`
+	CaseID  string `json:"case_id,omitempty"`
+	Channel string `json:"channel"`
+	Op      string `json:"op"`
+	// ThreadOf is the outbox id of the thread's root when the root is a
+	// message of ours not yet posted; ThreadTS is used when the ts is known.
+	ThreadOf uint64 `json:"thread_of,omitempty"`
+	ThreadTS string `json:"thread_ts,omitempty"`
+	// Target is the outbox id of the message an update replaces, or
+	// TargetTS its ts.
+	Target    uint64          `json:"target,omitempty"`
+	TargetTS  string          `json:"target_ts,omitempty"`
+	Text      string          `json:"text"`
+	Blocks    json.RawMessage `json:"blocks,omitempty"`
+	Broadcast bool            `json:"broadcast,omitempty"`
+
+	State     string    `json:"state"`
+	TS        string    `json:"ts,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	NotBefore time.Time `json:"not_before,omitempty"`
+	SentAt    time.Time `json:"sent_at,omitempty"`
+	// InFlight is set, and committed, before a send starts: after a crash a
+	// message still in flight may or may not have reached Slack and is
+	// looked up in the channel's history before it is sent again.
+	InFlight  bool   `json:"in_flight,omitempty"`
+	Attempts  int    `json:"attempts,omitempty"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// OutboxTx keeps the outbox. Pending messages are indexed per channel.
+type OutboxTx interface {
+	// Enqueue assigns m an id, stores it as pending and returns the id.
+	Enqueue(m *OutboxMessage) (uint64, error)
+	OutboxMessage(id uint64) (*OutboxMessage, error)
+	// PutOutbox stores m; leaving the pending state takes it out of its
+	// channel's queue.
+	PutOutbox(m *OutboxMessage) error
+	// PendingChannels lists the channels with pending messages.
+	PendingChannels() ([]string, error)
+	// Pending returns up to limit pending messages of a channel, oldest
+	// first.
+	Pending(channel string, limit int) ([]*OutboxMessage, error)
+}

@@ -1,0 +1,441 @@
+// Package storetest is the conformance suite of package store: every
+// backend runs Run against a fresh, empty store and must pass all of it.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+// Opener returns a fresh, empty store; the suite closes it.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"case numbers start at 1001 and are never reused", testCaseNumbers},
+		{"a case round-trips with its indexes", testCaseRoundTrip},
+		{"closing a case takes it out of the open list", testOpenIndex},
+		{"a failed transaction leaves nothing behind", testRollback},
+		{"seen keys are remembered and forgotten by age", testSeen},
+		{"sellers and routes", testSellers},
+		{"the due index is ordered by time", testDue},
+		{"outbox queues per channel in order", testOutbox},
+		{"concurrent batches never share a case number", testConcurrentBatch},
+		{"backup is a readable stream", testBackup},
+		{"closed store refuses work", testClosed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			defer s.Close()
+			tc.fn(t, s)
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func newCase(t *testing.T, tx store.Tx, seller string) *sfp.Case {
+	t.Helper()
+	n, err := tx.NextCaseNumber()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &sfp.Case{
+		ID: sfp.CaseID(n), Number: n, Kind: sfp.KindCSContact, State: sfp.StateOpen,
+		Seller: seller, Marketplace: sfp.DefaultMarketplace, Channel: "C0SELLER",
+		CreatedAt: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC),
+	}
+	if err := tx.PutCase(c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func testCaseNumbers(t *testing.T, s store.Store) {
+	var ids []string
+	for range 3 {
+		err := s.Update(ctx, func(tx store.Tx) error {
+			ids = append(ids, newCase(t, tx, "acme").ID)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A rolled-back transaction may not give its number back to anyone
+	// else either: a number once shown must never name another case.
+	want := []string{"SFP-1001", "SFP-1002", "SFP-1003"}
+	if fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Fatalf("ids = %v, want %v", ids, want)
+	}
+}
+
+func testCaseRoundTrip(t *testing.T, s store.Store) {
+	due := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	err := s.Update(ctx, func(tx store.Tx) error {
+		c := newCase(t, tx, "acme")
+		c.OrderID = "171-1234567-1234567"
+		c.DueAt = &due
+		c.Customer = sfp.Customer{Name: "Marie", Language: "fr"}
+		c.Card = sfp.MessageRef{Channel: "C0SELLER", TS: "1700000000.000100", OutboxID: 1}
+		c.CSThread = sfp.MessageRef{Channel: "C0AGENT", TS: "1700000000.000200"}
+		c.Refund = &sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "late_delivery", RefundedBy: "amazon_cs"}
+		c.AddEvent(c.CreatedAt, sfp.EventCreated, "U1", "")
+		return tx.PutCase(c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx store.Tx) error {
+		c, err := tx.Case("sfp-1001")
+		if err != nil {
+			return err
+		}
+		if c.Customer.Name != "Marie" || c.Refund == nil || c.Refund.Amount.Minor != 3990 || len(c.Events) != 1 || !c.DueAt.Equal(due) {
+			t.Errorf("case did not round-trip: %+v", c)
+		}
+		byOrder, err := tx.CasesByOrder("171-1234567-1234567")
+		if err != nil || len(byOrder) != 1 || byOrder[0].ID != "SFP-1001" {
+			t.Errorf("CasesByOrder = %v, %v", byOrder, err)
+		}
+		for _, ref := range []sfp.MessageRef{c.Card, c.CSThread} {
+			got, err := tx.CaseByMessage(ref.Channel, ref.TS)
+			if err != nil || got.ID != "SFP-1001" {
+				t.Errorf("CaseByMessage(%s, %s) = %v, %v", ref.Channel, ref.TS, got, err)
+			}
+		}
+		if _, err := tx.Case("SFP-9999"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown case: err = %v, want ErrNotFound", err)
+		}
+		if _, err := tx.Case("nonsense"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("malformed id: err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Moving the card re-points the message index.
+	err = s.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Case("SFP-1001")
+		if err != nil {
+			return err
+		}
+		c.Card = sfp.MessageRef{Channel: "C0OTHER", TS: "1700000001.000100"}
+		return tx.PutCase(c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.CaseByMessage("C0SELLER", "1700000000.000100"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("old card still indexed: %v", err)
+		}
+		if c, err := tx.CaseByMessage("C0OTHER", "1700000001.000100"); err != nil || c.ID != "SFP-1001" {
+			t.Errorf("new card not indexed: %v", err)
+		}
+		return nil
+	})
+}
+
+func testOpenIndex(t *testing.T, s store.Store) {
+	s.Update(ctx, func(tx store.Tx) error {
+		newCase(t, tx, "acme")
+		newCase(t, tx, "bolt")
+		newCase(t, tx, "acme")
+		return nil
+	})
+	open := func(seller string) []string {
+		var ids []string
+		s.View(ctx, func(tx store.Tx) error {
+			cs, err := tx.OpenCases(seller)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cs {
+				ids = append(ids, c.ID)
+			}
+			return nil
+		})
+		return ids
+	}
+	if got := fmt.Sprint(open("")); got != "[SFP-1001 SFP-1002 SFP-1003]" {
+		t.Errorf("open all = %s", got)
+	}
+	if got := fmt.Sprint(open("acme")); got != "[SFP-1001 SFP-1003]" {
+		t.Errorf("open acme = %s", got)
+	}
+	s.Update(ctx, func(tx store.Tx) error {
+		c, _ := tx.Case("SFP-1001")
+		c.State = sfp.StateAnswered
+		return tx.PutCase(c)
+	})
+	if got := fmt.Sprint(open("acme")); got != "[SFP-1003]" {
+		t.Errorf("open acme after answer = %s", got)
+	}
+	s.Update(ctx, func(tx store.Tx) error {
+		c, _ := tx.Case("SFP-1001")
+		c.State = sfp.StateOpen
+		return tx.PutCase(c)
+	})
+	if got := fmt.Sprint(open("acme")); got != "[SFP-1001 SFP-1003]" {
+		t.Errorf("open acme after reopen = %s", got)
+	}
+}
+
+func testRollback(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx store.Tx) error {
+		c := newCase(t, tx, "acme")
+		tx.PutDue(store.DueEntry{At: c.CreatedAt, CaseID: c.ID, Kind: "remind"})
+		tx.Enqueue(&store.OutboxMessage{Channel: "C0SELLER", CaseID: c.ID, Text: "card"})
+		tx.Remember(store.SeenEvent, "Ev1", c.ID, c.CreatedAt)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want boom", err)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.Case("SFP-1001"); !errors.Is(err, store.ErrNotFound) {
+			t.Error("case survived a rollback")
+		}
+		if d, _ := tx.DueBefore(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), 10); len(d) != 0 {
+			t.Error("due entry survived a rollback")
+		}
+		if ch, _ := tx.PendingChannels(); len(ch) != 0 {
+			t.Error("outbox message survived a rollback")
+		}
+		if _, ok, _ := tx.Seen(store.SeenEvent, "Ev1"); ok {
+			t.Error("seen key survived a rollback")
+		}
+		return nil
+	})
+}
+
+func testSeen(t *testing.T, s store.Store) {
+	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	s.Update(ctx, func(tx store.Tx) error {
+		tx.Remember(store.SeenEvent, "Ev-old", "", t0)
+		tx.Remember(store.SeenEvent, "Ev-new", "x", t0.Add(48*time.Hour))
+		tx.Remember(store.SeenSourceID, "Ev-old", "SFP-1001", t0)
+		return nil
+	})
+	s.Update(ctx, func(tx store.Tx) error {
+		n, err := tx.Forget(store.SeenEvent, t0.Add(24*time.Hour))
+		if err != nil || n != 1 {
+			t.Errorf("Forget = %d, %v; want 1", n, err)
+		}
+		return nil
+	})
+	s.View(ctx, func(tx store.Tx) error {
+		if _, ok, _ := tx.Seen(store.SeenEvent, "Ev-old"); ok {
+			t.Error("old event still seen")
+		}
+		if v, ok, _ := tx.Seen(store.SeenEvent, "Ev-new"); !ok || v != "x" {
+			t.Errorf("new event = %q, %v", v, ok)
+		}
+		if v, ok, _ := tx.Seen(store.SeenSourceID, "Ev-old"); !ok || v != "SFP-1001" {
+			t.Errorf("spaces are not separate: %q, %v", v, ok)
+		}
+		if _, ok, err := tx.Seen("never-used", "k"); ok || err != nil {
+			t.Errorf("unknown space: %v, %v", ok, err)
+		}
+		return nil
+	})
+}
+
+func testSellers(t *testing.T, s store.Store) {
+	s.Update(ctx, func(tx store.Tx) error {
+		tx.PutSeller(&sfp.Seller{Name: "acme", Lang: "en", Routes: []sfp.Route{{Seller: "acme", Channel: "C0ACME"}, {Seller: "acme", Marketplace: "amazon.de", Channel: "C0ACMEDE"}}})
+		tx.PutSeller(&sfp.Seller{Name: "bolt"})
+		return nil
+	})
+	s.View(ctx, func(tx store.Tx) error {
+		sel, err := tx.Seller("acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch, _ := sel.RouteFor("amazon.de"); ch != "C0ACMEDE" {
+			t.Errorf("de route = %s", ch)
+		}
+		if ch, _ := sel.RouteFor("amazon.fr"); ch != "C0ACME" {
+			t.Errorf("fallback route = %s", ch)
+		}
+		all, _ := tx.Sellers()
+		if len(all) != 2 {
+			t.Errorf("sellers = %d", len(all))
+		}
+		return nil
+	})
+	s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteSeller("bolt"); err != nil {
+			t.Error(err)
+		}
+		if err := tx.DeleteSeller("bolt"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second delete: %v", err)
+		}
+		return nil
+	})
+}
+
+func testDue(t *testing.T, s store.Store) {
+	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	entries := []store.DueEntry{
+		{At: t0.Add(3 * time.Hour), CaseID: "SFP-1002", Kind: "escalate"},
+		{At: t0.Add(1 * time.Hour), CaseID: "SFP-1001", Kind: "remind", Detail: "6h"},
+		{At: t0.Add(2 * time.Hour), CaseID: "SFP-1001", Kind: "escalate"},
+		{At: t0.Add(1 * time.Hour), CaseID: "SFP-1003", Kind: "remind"},
+	}
+	s.Update(ctx, func(tx store.Tx) error {
+		for _, e := range entries {
+			if err := tx.PutDue(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return nil
+	})
+	s.View(ctx, func(tx store.Tx) error {
+		next, ok, _ := tx.NextDue()
+		if !ok || !next.Equal(t0.Add(time.Hour)) {
+			t.Errorf("NextDue = %v, %v", next, ok)
+		}
+		got, _ := tx.DueBefore(t0.Add(2*time.Hour), 10)
+		if len(got) != 3 || got[2].CaseID != "SFP-1001" || got[2].Kind != "escalate" {
+			t.Errorf("DueBefore = %+v", got)
+		}
+		got, _ = tx.DueBefore(t0.Add(10*time.Hour), 2)
+		if len(got) != 2 {
+			t.Errorf("limit not honoured: %d", len(got))
+		}
+		mine, _ := tx.DueForCase("SFP-1001")
+		if len(mine) != 2 {
+			t.Errorf("DueForCase = %+v", mine)
+		}
+		return nil
+	})
+	s.Update(ctx, func(tx store.Tx) error { return tx.DeleteDue(entries[1]) })
+	s.View(ctx, func(tx store.Tx) error {
+		mine, _ := tx.DueForCase("SFP-1001")
+		if len(mine) != 1 || mine[0].Kind != "escalate" {
+			t.Errorf("after delete DueForCase = %+v", mine)
+		}
+		return nil
+	})
+}
+
+func testOutbox(t *testing.T, s store.Store) {
+	var ids []uint64
+	s.Update(ctx, func(tx store.Tx) error {
+		for i, ch := range []string{"C0B", "C0A", "C0B", "C0A"} {
+			id, err := tx.Enqueue(&store.OutboxMessage{Channel: ch, Text: fmt.Sprint(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if ids[0] == 0 || ids[1] <= ids[0] || ids[3] <= ids[2] {
+		t.Fatalf("ids not increasing: %v", ids)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		chs, _ := tx.PendingChannels()
+		if fmt.Sprint(chs) != "[C0A C0B]" {
+			t.Errorf("PendingChannels = %v", chs)
+		}
+		b, _ := tx.Pending("C0B", 10)
+		if len(b) != 2 || b[0].Text != "0" || b[1].Text != "2" || b[0].State != store.OutboxPending || b[0].Op != store.OpPost {
+			t.Errorf("Pending(C0B) = %+v", b)
+		}
+		return nil
+	})
+	s.Update(ctx, func(tx store.Tx) error {
+		m, err := tx.OutboxMessage(ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.State, m.TS = store.OutboxSent, "1700000000.000100"
+		return tx.PutOutbox(m)
+	})
+	s.View(ctx, func(tx store.Tx) error {
+		b, _ := tx.Pending("C0B", 10)
+		if len(b) != 1 || b[0].Text != "2" {
+			t.Errorf("after send Pending(C0B) = %+v", b)
+		}
+		m, _ := tx.OutboxMessage(ids[0])
+		if m.TS != "1700000000.000100" {
+			t.Errorf("ts not kept: %+v", m)
+		}
+		return nil
+	})
+}
+
+func testConcurrentBatch(t *testing.T, s store.Store) {
+	const n = 50
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var id string
+			err := s.Batch(ctx, func(tx store.Tx) error {
+				id = newCase(t, tx, "acme").ID
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if seen[id] {
+				t.Errorf("case id %s given twice", id)
+			}
+			seen[id] = true
+		}()
+	}
+	wg.Wait()
+	s.View(ctx, func(tx store.Tx) error {
+		open, _ := tx.OpenCases("acme")
+		if len(open) != n {
+			t.Errorf("open = %d, want %d", len(open), n)
+		}
+		return nil
+	})
+}
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+func testBackup(t *testing.T, s store.Store) {
+	s.Update(ctx, func(tx store.Tx) error { newCase(t, tx, "acme"); return nil })
+	var w countWriter
+	n, err := s.Backup(ctx, &w)
+	if err != nil || n == 0 || n != w.n {
+		t.Fatalf("Backup = %d, %v (wrote %d)", n, err, w.n)
+	}
+}
+
+func testClosed(t *testing.T, s store.Store) {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx, func(store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
+		t.Errorf("View after Close: %v", err)
+	}
+}
