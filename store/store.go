@@ -56,6 +56,8 @@ type CaseTx interface {
 	CaseByMessage(channel, ts string) (*sfp.Case, error)
 	// OpenCases lists the open cases of a seller ("" for all), by number.
 	OpenCases(seller string) ([]*sfp.Case, error)
+	// OpenCounts counts open cases per seller without reading them.
+	OpenCounts() (map[string]int, error)
 	// ForEachCase visits every case by number until fn returns false.
 	ForEachCase(fn func(*sfp.Case) bool) error
 }

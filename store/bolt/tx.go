@@ -204,6 +204,17 @@ func (t *tx) OpenCases(seller string) ([]*sfp.Case, error) {
 	return out, nil
 }
 
+func (t *tx) OpenCounts() (map[string]int, error) {
+	out := map[string]int{}
+	c := t.bucket(bOpen).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if i := bytes.IndexByte(k, 0); i >= 0 {
+			out[string(k[:i])]++
+		}
+	}
+	return out, nil
+}
+
 func sortCases(cs []*sfp.Case) {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Number < cs[j].Number })
 }

@@ -185,6 +185,13 @@ func testOpenIndex(t *testing.T, s store.Store) {
 	if got := fmt.Sprint(open("acme")); got != "[SFP-1003]" {
 		t.Errorf("open acme after answer = %s", got)
 	}
+	s.View(ctx, func(tx store.Tx) error {
+		counts, err := tx.OpenCounts()
+		if err != nil || fmt.Sprint(counts) != "map[acme:1 bolt:1]" {
+			t.Errorf("OpenCounts = %v, %v", counts, err)
+		}
+		return nil
+	})
 	s.Update(ctx, func(tx store.Tx) error {
 		c, _ := tx.Case("SFP-1001")
 		c.State = sfp.StateOpen

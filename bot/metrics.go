@@ -1,0 +1,121 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+// Metrics are the figures the admin listener serves. A nil *Metrics
+// records nothing, so that tests and tools need not build one.
+type Metrics struct {
+	Registry    *prometheus.Registry
+	deliveries  *prometheus.CounterVec
+	ratelimited *prometheus.CounterVec
+	ack         *prometheus.HistogramVec
+}
+
+// NewMetrics registers sfpdesk's metrics. Queue depths and open cases are
+// read from the store at scrape time, so they are never out of step with
+// what is committed.
+func NewMetrics(st store.Store, clock sfp.Clock) *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sfpdesk_deliveries_total",
+			Help: "Slack messages delivered by the outbox, by result (sent, retried, failed, reconciled, superseded).",
+		}, []string{"result"}),
+		ratelimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sfpdesk_slack_ratelimited_total",
+			Help: "HTTP 429 answers received from Slack, by Web API method.",
+		}, []string{"method"}),
+		ack: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sfpdesk_ack_latency_seconds",
+			Help:    "Time from receiving a Slack request to acknowledging it, by entry point.",
+			Buckets: []float64{.001, .0025, .005, .01, .015, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"entry"}),
+	}
+	m.Registry.MustRegister(m.deliveries, m.ratelimited, m.ack,
+		&storeCollector{st: st, clock: clock},
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Delivered counts one outbox result.
+func (m *Metrics) Delivered(result string) {
+	if m != nil {
+		m.deliveries.WithLabelValues(result).Inc()
+	}
+}
+
+// RateLimited counts one 429 from Slack.
+func (m *Metrics) RateLimited(method string) {
+	if m != nil {
+		m.ratelimited.WithLabelValues(method).Inc()
+	}
+}
+
+// ObserveAck records how long an entry point took to acknowledge Slack.
+func (m *Metrics) ObserveAck(entry string, d time.Duration) {
+	if m != nil {
+		m.ack.WithLabelValues(entry).Observe(d.Seconds())
+	}
+}
+
+var (
+	descDepth  = prometheus.NewDesc("sfpdesk_outbox_depth", "Messages waiting in the outbox, by channel.", []string{"channel"}, nil)
+	descOldest = prometheus.NewDesc("sfpdesk_outbox_oldest_age_seconds", "Age of the oldest waiting message, by channel.", []string{"channel"}, nil)
+	descOpen   = prometheus.NewDesc("sfpdesk_open_cases", "Open cases, by seller.", []string{"seller"}, nil)
+)
+
+type storeCollector struct {
+	st    store.Store
+	clock sfp.Clock
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descDepth
+	ch <- descOldest
+	ch <- descOpen
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	if c.st == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	now := c.clock.Now()
+	_ = c.st.View(ctx, func(tx store.Tx) error {
+		chans, err := tx.PendingChannels()
+		if err != nil {
+			return err
+		}
+		for _, channel := range chans {
+			// The queue of one channel is short (Slack drains it at about a
+			// message a second); a bound keeps a scrape cheap regardless.
+			msgs, err := tx.Pending(channel, 10000)
+			if err != nil || len(msgs) == 0 {
+				continue
+			}
+			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(len(msgs)), channel)
+			ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, now.Sub(msgs[0].CreatedAt).Seconds(), channel)
+		}
+		counts, err := tx.OpenCounts()
+		if err != nil {
+			return err
+		}
+		for seller, n := range counts {
+			if seller == "" {
+				seller = "(triage)"
+			}
+			ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(n), seller)
+		}
+		return nil
+	})
+}

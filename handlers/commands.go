@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/sfp"
+)
+
+// command is one entry of the /sfp table. The table is the grammar: help
+// and usage hints are generated from it, so they cannot drift apart.
+type command struct {
+	name    string // one or two words, e.g. "seller add"
+	args    []arg
+	admin   bool
+	help    string // catalogue id of the one-line description
+	example string
+	run     func(a *App, ctx context.Context, c *call) any
+}
+
+func (c *command) usage() string {
+	parts := []string{"/sfp " + c.name}
+	for _, a := range c.args {
+		parts = append(parts, a.usage())
+	}
+	return strings.Join(parts, " ")
+}
+
+// call is one invocation: who, where, and the parsed arguments.
+type call struct {
+	cmd         *command
+	args        Args
+	user        string
+	userName    string
+	channel     string
+	threadTS    string
+	team        string
+	triggerID   string
+	responseURL string
+	lang        string
+	// mention is set when the words came in an @mention rather than /sfp.
+	mention bool
+}
+
+func commandTable() []*command {
+	return []*command{
+		{name: "help", help: "cmd.help", example: "/sfp help", run: (*App).cmdHelp},
+	}
+}
+
+// find matches the longest command name at the start of text.
+func findCommand(table []*command, text string) (*command, string) {
+	first, rest := nextToken(text)
+	second, rest2 := nextToken(rest)
+	first, second = strings.ToLower(first), strings.ToLower(second)
+	for _, c := range table {
+		if c.name == first+" "+second {
+			return c, rest2
+		}
+	}
+	for _, c := range table {
+		if c.name == first {
+			return c, rest
+		}
+	}
+	return nil, text
+}
+
+// Command answers /sfp. The answer is private (ephemeral) and comes in the
+// acknowledgement itself.
+func (a *App) Command(ctx context.Context, sc slack.SlashCommand) any {
+	a.init()
+	c := &call{
+		user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID, team: sc.TeamID,
+		triggerID: sc.TriggerID, responseURL: sc.ResponseURL, lang: a.Settings.Lang,
+	}
+	return a.dispatch(ctx, c, sc.Text)
+}
+
+func (a *App) dispatch(ctx context.Context, c *call, text string) any {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		text = "help"
+	}
+	cmd, rest := findCommand(a.table, text)
+	if cmd == nil {
+		word, _ := nextToken(text)
+		return ephemeral(bot.T(c.lang, "error.unknown", bot.Cut(bot.Unescape(word), 40)))
+	}
+	if cmd.admin && !a.isAdmin(c.user) {
+		return ephemeral(bot.T(c.lang, "error.forbidden"))
+	}
+	args, perr := parseArgs(cmd.args, rest)
+	if perr != nil {
+		return usageError(c.lang, cmd, perr.text(c.lang))
+	}
+	c.cmd, c.args = cmd, args
+	return cmd.run(a, ctx, c)
+}
+
+func usageError(lang string, cmd *command, msg string) *slack.Msg {
+	text := bot.T(lang, "error.usage", msg, cmd.usage())
+	if cmd.example != "" {
+		text += "\n" + bot.T(lang, "error.example", cmd.example)
+	}
+	return ephemeral(text)
+}
+
+// errorReply turns an error into the private answer a person sees: the
+// message of an *sfp.Error they can act on, a short apology for anything
+// else (whose cause goes to the log, never to Slack).
+func (a *App) errorReply(lang string, cmd *command, err error) *slack.Msg {
+	switch sfp.ErrorCode(err) {
+	case sfp.EINVALID:
+		if cmd != nil {
+			return usageError(lang, cmd, sfp.ErrorMessage(err))
+		}
+		return ephemeral(":warning: " + sfp.ErrorMessage(err))
+	case sfp.EFORBIDDEN:
+		return ephemeral(bot.T(lang, "error.forbidden"))
+	case sfp.ENOTFOUND:
+		return ephemeral(bot.T(lang, "error.not_found"))
+	case sfp.ECONFLICT:
+		return ephemeral(":warning: " + sfp.ErrorMessage(err))
+	}
+	a.Log.Error("command failed", "err", err)
+	return ephemeral(bot.T(lang, "error.internal"))
+}
+
+func ephemeral(text string, blocks ...slack.Block) *slack.Msg {
+	m := &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: bot.Cut(text, bot.MaxFallbackText)}
+	if len(blocks) > 0 {
+		m.Blocks = slack.Blocks{BlockSet: blocks}
+	}
+	return m
+}
+
+func (a *App) cmdHelp(ctx context.Context, c *call) any {
+	var lines []string
+	for _, cmd := range a.table {
+		line := "`" + cmd.usage() + "` — " + bot.T(c.lang, cmd.help)
+		if cmd.admin {
+			line += " _(" + bot.T(c.lang, "help.admin") + ")_"
+		}
+		lines = append(lines, line)
+	}
+	title := bot.T(c.lang, "help.title")
+	body := strings.Join(lines, "\n")
+	return ephemeral(title+"\n"+body,
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*"+title+"*", false, false), nil, nil),
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, bot.Cut(body, bot.MaxSectionText), false, false), nil, nil),
+		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, bot.T(c.lang, "help.footer"), false, false)),
+	)
+}
+
+// Interaction answers buttons, modals and shortcuts.
+func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) any {
+	a.init()
+	return nil
+}
