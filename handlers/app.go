@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ type SlackAPI interface {
 	GetUsersInConversationContext(ctx context.Context, params *slack.GetUsersInConversationParameters) ([]string, string, error)
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
+	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 }
 
 // Notifier is told when committed changes owe Slack messages.
@@ -52,8 +54,14 @@ type App struct {
 	Clock    sfp.Clock
 	Log      *slog.Logger
 	Settings Settings
+	// BotUserID is the bot's own user: its messages are never relayed and
+	// a message that mentions it is a command.
+	BotUserID string
+	// HTTP posts to Slack's response_url and to intake callbacks.
+	HTTP *http.Client
 
 	table    []*command
+	members  members
 	initOnce sync.Once
 	bg       sync.WaitGroup
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
 )
 
 // command is one entry of the /sfp table. The table is the grammar: help
@@ -43,11 +44,22 @@ type call struct {
 	lang        string
 	// mention is set when the words came in an @mention rather than /sfp.
 	mention bool
+	// guard, when set, runs first in the transaction of a command that
+	// creates something and says whether this request is new: a mention
+	// redelivered by Slack must not open a second case.
+	guard func(store.Tx) (bool, error)
 }
 
 func commandTable() []*command {
 	return []*command{
 		{name: "help", help: "cmd.help", example: "/sfp help", run: (*App).cmdHelp},
+		{name: "ask", args: askSpec, help: "cmd.ask", example: "/sfp ask acme order 171-1234567-1234567 Can the buyer get a second charger?", run: (*App).cmdAsk},
+		{name: "case", args: caseSpec, help: "cmd.case", example: "/sfp case SFP-1001", run: (*App).cmdCase},
+		{name: "open", args: openSpec, help: "cmd.open", example: "/sfp open acme", run: (*App).cmdOpen},
+		{name: "seller add", args: sellerAddSpec, admin: true, help: "cmd.seller.add", example: "/sfp seller add acme #acme-support amazon.fr", run: (*App).cmdSellerAdd},
+		{name: "seller set", args: sellerSetSpec, admin: true, help: "cmd.seller.set", example: "/sfp seller set acme timezone Europe/Berlin", run: (*App).cmdSellerSet},
+		{name: "seller list", admin: true, help: "cmd.seller.list", example: "/sfp seller list", run: (*App).cmdSellerList},
+		{name: "seller remove", args: sellerRemoveSpec, admin: true, help: "cmd.seller.remove", example: "/sfp seller remove acme", run: (*App).cmdSellerRemove},
 	}
 }
 
@@ -154,10 +166,4 @@ func (a *App) cmdHelp(ctx context.Context, c *call) any {
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, bot.Cut(body, bot.MaxSectionText), false, false), nil, nil),
 		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, bot.T(c.lang, "help.footer"), false, false)),
 	)
-}
-
-// Interaction answers buttons, modals and shortcuts.
-func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) any {
-	a.init()
-	return nil
 }

@@ -2,30 +2,160 @@ package handlers
 
 import (
 	"context"
+	"strings"
 
+	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/store"
 )
 
-// Event handles an Events API event once: Slack redelivers events it thinks
-// were not acknowledged, and a redelivered event id changes nothing.
+// incoming is a message from a person, whichever event brought it.
+type incoming struct {
+	eventID  string
+	channel  string
+	user     string
+	text     string // unescaped once
+	ts       string
+	threadTS string
+	files    []slack.File
+}
+
+// Event handles an Events API event. Slack redelivers events it thinks
+// were not acknowledged, and an @mention arrives both as app_mention and as
+// message: the event id and the message's (channel, ts) are remembered in
+// the same transaction as the effect, so a repeat changes nothing.
 func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	a.init()
 	id := bot.EventID(ev)
-	if id != "" {
-		first := false
-		err := a.Store.Update(ctx, func(tx store.Tx) error {
-			if _, seen, err := tx.Seen(store.SeenEvent, id); err != nil || seen {
-				return err
-			}
-			first = true
-			return tx.Remember(store.SeenEvent, id, "", a.Clock.Now())
-		})
-		if err != nil || !first {
-			return err
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppMentionEvent:
+		if e.BotID != "" || e.User == "" || e.User == a.BotUserID {
+			return nil
 		}
+		return a.onMention(ctx, incoming{eventID: id, channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), ts: e.TimeStamp, threadTS: e.ThreadTimeStamp, files: e.Files})
+	case *slackevents.MessageEvent:
+		m, ok := a.personMessage(e)
+		if !ok {
+			return nil
+		}
+		m.eventID = id
+		if a.BotUserID != "" && strings.Contains(m.text, "<@"+a.BotUserID+">") {
+			return a.onMention(ctx, m)
+		}
+		return a.onMessage(ctx, m)
 	}
 	return nil
+}
+
+// personMessage keeps only new messages written by people: never a bot's
+// (ours included), never an edit, a deletion or a join.
+func (a *App) personMessage(e *slackevents.MessageEvent) (incoming, bool) {
+	switch e.SubType {
+	case "", "file_share", "thread_broadcast":
+	default:
+		return incoming{}, false
+	}
+	if e.BotID != "" || e.User == "" || e.User == a.BotUserID {
+		return incoming{}, false
+	}
+	m := incoming{channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}
+	if e.Message != nil {
+		if e.Message.BotID != "" {
+			return incoming{}, false
+		}
+		m.files = e.Message.Files
+	}
+	return m, true
+}
+
+// firstTime is the guard every effect of an incoming message runs first in
+// its transaction.
+func (a *App) firstTime(m incoming) func(store.Tx) (bool, error) {
+	return func(tx store.Tx) (bool, error) {
+		now := a.Clock.Now()
+		key := m.channel + "/" + m.ts
+		if _, seen, err := tx.Seen(store.SeenMessage, key); err != nil || seen {
+			return false, err
+		}
+		if m.eventID != "" {
+			if _, seen, err := tx.Seen(store.SeenEvent, m.eventID); err != nil || seen {
+				return false, err
+			}
+			if err := tx.Remember(store.SeenEvent, m.eventID, key, now); err != nil {
+				return false, err
+			}
+		}
+		return true, tx.Remember(store.SeenMessage, key, m.eventID, now)
+	}
+}
+
+// onMention runs "@sfpdesk <words>" like "/sfp <words>". Its private
+// answer, if any, comes as an ephemeral message in the same place.
+func (a *App) onMention(ctx context.Context, m incoming) error {
+	text := m.text
+	if a.BotUserID != "" {
+		text = strings.Replace(text, "<@"+a.BotUserID+">", "", 1)
+	}
+	text = strings.TrimSpace(stripLeadingMention(text))
+	thread := m.threadTS
+	if thread == "" {
+		thread = m.ts
+	}
+	// Inside a thread, "@sfpdesk ask acme" with no question asks about the
+	// thread's first message.
+	if m.threadTS != "" {
+		if cmd, rest := findCommand(a.table, text); cmd != nil && cmd.name == "ask" {
+			if _, perr := parseArgs(cmd.args, rest); perr != nil && perr.field == "question" {
+				if root := a.threadRoot(ctx, m.channel, m.threadTS); root != "" {
+					text += " " + root
+				}
+			}
+		}
+	}
+	c := &call{user: m.user, channel: m.channel, threadTS: thread, lang: a.Settings.Lang, mention: true, guard: a.firstTime(m)}
+	reply := a.dispatch(ctx, c, text)
+	msg, ok := reply.(*slack.Msg)
+	if !ok || msg == nil {
+		return nil
+	}
+	// Only a creating command runs the guard; others are answered once
+	// per (channel, ts) here.
+	first := true
+	if err := a.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		first, err = a.firstTime(m)(tx)
+		return err
+	}); err != nil || !first {
+		return err
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionTS(m.threadTS)}
+	if len(msg.Blocks.BlockSet) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks.BlockSet...))
+	}
+	if _, err := a.Slack.PostEphemeralContext(ctx, m.channel, m.user, opts...); err != nil {
+		a.Log.Warn("ephemeral answer to a mention failed", "channel", m.channel, "err", err)
+	}
+	return nil
+}
+
+// stripLeadingMention drops a leading "<@U…>" left by clients that mention
+// the bot by another id form.
+func stripLeadingMention(s string) string {
+	if strings.HasPrefix(s, "<@") {
+		if i := strings.IndexByte(s, '>'); i > 0 {
+			return s[i+1:]
+		}
+	}
+	return s
+}
+
+func (a *App) threadRoot(ctx context.Context, channel, ts string) string {
+	msgs, _, _, err := a.Slack.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Limit: 1})
+	if err != nil || len(msgs) == 0 {
+		a.Log.Warn("reading a thread's first message failed", "channel", channel, "err", err)
+		return ""
+	}
+	return bot.Unescape(msgs[0].Text)
 }

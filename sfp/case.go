@@ -77,7 +77,7 @@ type Asker struct {
 	Name        string `json:"name,omitempty"`
 	Channel     string `json:"channel"`
 	ThreadTS    string `json:"thread_ts,omitempty"`
-	ResponseURL string `json:"-"`
+	ResponseURL string `json:"response_url,omitempty"`
 }
 
 // MessageRef points at a message the bot posted (or will post): the outbox

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/sfpdesk/sfpdesk/store"
+	"github.com/sfpdesk/sfpdesk/store/bolt"
+)
+
+// runBackup copies the database: directly when no bot holds the file, else
+// through the running bot's admin listener. Either way the copy is written
+// to a temp file and renamed, so a half-written backup never has the name.
+func runBackup(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "file to write the backup to")
+	force := fs.Bool("force", false, "overwrite FILE if it exists")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: sfpdesk backup --out FILE [--force]")
+		return 2
+	}
+	cfg, _ := LoadConfig(os.LookupEnv, ".env")
+	n, via, err := backup(cfg, *out, *force, http.DefaultClient)
+	if err != nil {
+		fmt.Fprintf(stderr, "sfpdesk: backup failed: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backup of %s written to %s (%d bytes, %s)\n", cfg.DBPath, *out, n, via)
+	return 0
+}
+
+func backup(cfg *Config, out string, force bool, client *http.Client) (int64, string, error) {
+	n, err := bolt.BackupFile(cfg.DBPath, out, force)
+	if err == nil {
+		return n, "read directly", nil
+	}
+	if !errors.Is(err, store.ErrInUse) {
+		return 0, "", err
+	}
+	url := "http://" + dialAddr(cfg.AdminAddr) + "/admin/backup"
+	n, err = bolt.WriteFileAtomic(out, force, func(w io.Writer) (int64, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return 0, err
+		}
+		if cfg.AdminToken != "" {
+			req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, fmt.Errorf("the database is in use and the running bot's admin listener (%s) did not answer: %v", url, err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("the running bot refused the backup: %s", resp.Status)
+		}
+		n, err := io.Copy(w, resp.Body)
+		if err == nil && n == 0 {
+			err = errors.New("the running bot sent an empty backup")
+		}
+		return n, err
+	})
+	return n, "through the running bot", err
+}
+
+// dialAddr turns a listen address such as ":9090" into one to dial.
+func dialAddr(addr string) string {
+	if len(addr) > 0 && addr[0] == ':' {
+		return "127.0.0.1" + addr
+	}
+	return addr
+}

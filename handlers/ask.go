@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+// askSpec is the grammar of "ask": shared by /sfp, @mentions and the
+// message shortcut's validation.
+var askSpec = []arg{{name: "seller", kind: argSeller}, {name: "order", kind: argOrderOpt}, {name: "question", kind: argRest}}
+
+// ask opens a cs_contact case from a customer-service agent. The agent's
+// side of the conversation is a thread in the agent's channel: the thread
+// the agent asked in, or one the bot's confirmation starts.
+func (a *App) cmdAsk(ctx context.Context, c *call) any {
+	in := askInput{
+		seller: c.args["seller"], orderID: c.args["order_id"], question: c.args["question"],
+		user: c.user, userName: c.userName, channel: c.channel, threadTS: c.threadTS,
+		responseURL: c.responseURL, lang: c.lang, guard: c.guard,
+	}
+	cs, err := a.ask(ctx, in)
+	if err != nil {
+		return a.errorReply(c.lang, c.cmd, err)
+	}
+	if cs == nil || c.mention {
+		// A mention's confirmation is the reply in its thread.
+		return nil
+	}
+	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID, bot.Escape(cs.Seller)))
+}
+
+type askInput struct {
+	seller, orderID, question string
+	user, userName            string
+	channel, threadTS         string
+	responseURL               string
+	lang                      string
+	// permalink of the message a shortcut sent, shown on the card.
+	permalink string
+	guard     func(store.Tx) (bool, error)
+}
+
+// ask commits the case, its card and the agent's confirmation in one
+// transaction. It returns nil, nil when guard says the request was already
+// handled (a redelivered event).
+func (a *App) ask(ctx context.Context, in askInput) (*sfp.Case, error) {
+	var cs *sfp.Case
+	err := a.Store.Batch(ctx, func(tx store.Tx) error {
+		cs = nil
+		if in.guard != nil {
+			if first, err := in.guard(tx); err != nil || !first {
+				return err
+			}
+		}
+		now := a.Clock.Now()
+		asker := &sfp.Asker{UserID: in.user, Name: in.userName, Channel: in.channel, ThreadTS: in.threadTS, ResponseURL: in.responseURL}
+		c, err := a.createCase(tx, newCase{
+			Kind: sfp.KindCSContact, Seller: in.seller, OrderID: in.orderID,
+			Source: sfp.SourceSlack, Body: in.question, Asker: asker, By: in.user,
+		})
+		if err != nil {
+			return err
+		}
+		// The confirmation opens the CS-side thread, or replies in the
+		// thread the agent asked in.
+		confirm := bot.AskConfirmation(c, in.lang, in.permalink)
+		if in.threadTS != "" {
+			c.CSThread = sfp.MessageRef{Channel: in.channel, TS: in.threadTS}
+			if err := enqueueReply(tx, c, c.CSThread, confirm, now); err != nil {
+				return err
+			}
+		} else {
+			id, err := enqueue(tx, c, in.channel, confirm, 0, now)
+			if err != nil {
+				return err
+			}
+			c.CSThread = sfp.MessageRef{Channel: in.channel, OutboxID: id}
+		}
+		cs = c
+		return tx.PutCase(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.notify()
+	return cs, nil
+}

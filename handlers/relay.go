@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+// internalPrefix starts a reply that stays with the seller's team.
+const internalPrefix = "//"
+
+// onMessage relays a reply in a case's thread to the other side: from the
+// card's thread to the agent's thread (or the integration's callback), and
+// from the agent's thread to the card's. The first reply from the seller's
+// side answers the case.
+func (a *App) onMessage(ctx context.Context, m incoming) error {
+	if m.threadTS == "" || m.threadTS == m.ts {
+		return nil
+	}
+	relayed := false
+	err := a.Store.Update(ctx, func(tx store.Tx) error {
+		relayed = false
+		c, err := tx.CaseByMessage(m.channel, m.threadTS)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if first, err := a.firstTime(m)(tx); err != nil || !first {
+			return err
+		}
+		now := a.Clock.Now()
+		text := strings.TrimSpace(m.text)
+		switch {
+		case c.Card.Channel == m.channel && c.Card.TS == m.threadTS:
+			if strings.HasPrefix(text, internalPrefix) {
+				c.AddEvent(now, sfp.EventNote, m.user, "")
+				return tx.PutCase(c)
+			}
+			if err := a.answer(tx, c, m.user, text, fileLinks(m)); err != nil {
+				return err
+			}
+		case c.CSThread.Channel == m.channel && c.CSThread.TS == m.threadTS:
+			if c.Card.Channel == "" {
+				return nil
+			}
+			p := a.prefs(tx, c.Seller)
+			msg := bot.RelayToSeller(c, p.lang, m.user, text, fileLinks(m))
+			if err := enqueueReply(tx, c, c.Card, msg, now); err != nil {
+				return err
+			}
+			c.AddEvent(now, sfp.EventFollowUp, m.user, "")
+		default:
+			return nil
+		}
+		relayed = true
+		return tx.PutCase(c)
+	})
+	if err == nil && relayed {
+		a.notify()
+	}
+	return err
+}
+
+// answer records a seller's reply and relays it to where the case came
+// from. The first reply answers the case: who, when, and so the response
+// time Amazon will count.
+func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string) error {
+	now := a.Clock.Now()
+	first := c.State != sfp.StateAnswered || c.AnsweredAt == nil
+	if c.State == sfp.StateOpen {
+		c.State = sfp.StateAnswered
+		at := now
+		c.AnsweredAt, c.AnsweredBy = &at, user
+		if c.DueAt != nil && now.After(*c.DueAt) {
+			c.Breached = true
+		}
+		c.AddEvent(now, sfp.EventAnswered, user, now.Sub(c.ReceivedAt).Round(1e9).String())
+		if err := a.refreshCard(tx, c); err != nil {
+			return err
+		}
+	} else {
+		c.AddEvent(now, sfp.EventReply, user, "")
+	}
+	if c.Asker != nil && c.CSThread.Channel != "" {
+		msg := bot.RelayToAgent(c, a.Settings.Lang, user, text, files, first)
+		if err := enqueueReply(tx, c, c.CSThread, msg, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fileLinks(m incoming) []string {
+	var out []string
+	for _, f := range m.files {
+		link := f.Permalink
+		if link == "" {
+			link = f.URLPrivate
+		}
+		if link != "" {
+			out = append(out, link)
+		}
+	}
+	return out
+}
