@@ -29,6 +29,9 @@ func (a *App) cmdAsk(ctx context.Context, c *call) any {
 		// A mention's confirmation is the reply in its thread.
 		return nil
 	}
+	if cs.Triage {
+		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID, bot.Escape(cs.Seller)))
+	}
 	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID, bot.Escape(cs.Seller)))
 }
 
