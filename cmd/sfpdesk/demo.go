@@ -106,12 +106,12 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 
 	h.Clock.Advance(25 * time.Minute)
 	d.scene("The seller takes the case, writes an internal note, then answers in the card's thread")
-	if _, err := h.Click(ctx, demoSellerCh, card, demoSeller, "case_take"); err != nil {
+	if err := d.click(ctx, demoSellerCh, card, demoSeller, "case_take", "Take it"); err != nil {
 		return err
 	}
-	f.PostAsUser(demoSellerCh, demoSeller, "// checking with the warehouse which batch we ship", card)
+	d.reply(demoSellerCh, demoSeller, "// checking with the warehouse which batch we ship", card)
 	h.Clock.Advance(15 * time.Minute)
-	f.PostAsUser(demoSellerCh, demoSeller, "Yes: the charger supports USB-C Power Delivery up to 65 W, cable included.", card)
+	d.reply(demoSellerCh, demoSeller, "Yes: the charger supports USB-C Power Delivery up to 65 W, cable included.", card)
 	if err := h.Settle(ctx); err != nil {
 		return err
 	}
@@ -152,6 +152,19 @@ func (d *demoDay) slash(ctx context.Context, user, channel, text string) error {
 		fmt.Fprint(d.out, d.tr.ephemeral(user, msg.Text, blocksJSON(msg.Blocks)))
 	}
 	return nil
+}
+
+// click presses a button and says so.
+func (d *demoDay) click(ctx context.Context, channel, ts, user, actionID, label string) error {
+	fmt.Fprintf(d.out, "  @%s clicks [%s] on the card in #%s\n", d.tr.users[user], label, d.tr.channels[channel])
+	_, err := d.h.Click(ctx, channel, ts, user, actionID)
+	return err
+}
+
+// reply writes in a thread as a person and says so.
+func (d *demoDay) reply(channel, user, text, thread string) {
+	fmt.Fprintf(d.out, "  @%s in the thread: %s\n", d.tr.users[user], text)
+	d.h.Fake.PostAsUser(channel, user, text, thread)
 }
 
 func (d *demoDay) lastTopLevel(channel string) (string, bool) {

@@ -26,6 +26,13 @@ var (
 	groupRe   = regexp.MustCompile(`<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>`)
 	linkRe    = regexp.MustCompile(`<(https?://[^|>]+)\|([^>]*)>`)
 	bareRe    = regexp.MustCompile(`<(https?://[^|>]+)>`)
+	boldRe    = regexp.MustCompile(`\*([^*\n]+)\*`)
+	emoji     = strings.NewReplacer(
+		":outbox_tray:", "📤", ":inbox_tray:", "📥", ":white_check_mark:", "✅",
+		":speech_balloon:", "💬", ":warning:", "⚠️", ":rotating_light:", "🚨",
+		":paperclip:", "📎", ":tada:", "🎉", ":information_source:", "ℹ️",
+		":disappointed:", "😞", ":alarm_clock:", "⏰", ":arrow_right:", "➡️",
+	)
 )
 
 // text turns Slack's mrkdwn markup into what a reader sees.
@@ -54,6 +61,8 @@ func (t *transcript) text(s string) string {
 	s = groupRe.ReplaceAllString(s, "$1")
 	s = linkRe.ReplaceAllString(s, "$2")
 	s = bareRe.ReplaceAllString(s, "$1")
+	s = boldRe.ReplaceAllString(s, "$1")
+	s = emoji.Replace(s)
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
