@@ -83,6 +83,7 @@ var catalogEN = map[string]string{
 	"take.confirm.no":               "Leave it",
 	"ask.ack":                       ":white_check_mark: %s is with *%s*. The answer will arrive in the thread of my message in this channel.",
 	"ask.ack.triage":                ":inbox_tray: %s is in triage: I don't know the seller *%s* yet, and an admin will route it. The answer will arrive in the thread of my message in this channel.",
+	"ask.dm_fallback":               ":information_source: I cannot post in %[2]s, so the thread for %[1]s is in our direct messages: the seller's answer will arrive there.",
 	"ask.confirm":                   ":outbox_tray: *%s* sent to *%s*.",
 	"ask.confirm.triage":            ":outbox_tray: *%s*: I don't know the seller *%s* yet, so the case went to triage; an admin will route it.",
 	"ask.from_message":              "From <%s|this message>.",

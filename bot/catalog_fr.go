@@ -81,6 +81,7 @@ var catalogFR = map[string]string{
 	"take.confirm.no":               "Laisser",
 	"ask.ack":                       ":white_check_mark: %s est chez *%s*. La réponse arrivera dans le fil de mon message dans ce canal.",
 	"ask.ack.triage":                ":inbox_tray: %s est au tri : je ne connais pas encore le vendeur *%s*, un admin va le router. La réponse arrivera dans le fil de mon message dans ce canal.",
+	"ask.dm_fallback":               ":information_source: Je ne peux pas écrire dans %[2]s : le fil de %[1]s est dans nos messages directs, la réponse du vendeur y arrivera.",
 	"ask.confirm":                   ":outbox_tray: *%s* envoyé à *%s*.",
 	"ask.confirm.triage":            ":outbox_tray: *%s* : je ne connais pas encore le vendeur *%s*, le dossier est parti au tri ; un admin va le router.",
 	"ask.from_message":              "D'après <%s|ce message>.",

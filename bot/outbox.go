@@ -48,6 +48,11 @@ type Outbox struct {
 	TriageChannel string
 	// SendTimeout bounds one Web API call. Default 10s.
 	SendTimeout time.Duration
+	// Rescue, when set, is offered every message Slack refuses for good,
+	// before it is recorded as failed: it may deliver the message another
+	// way (a direct message instead of a channel the bot is not in) and
+	// returns true when it did, which spares the triage channel a report.
+	Rescue func(ctx context.Context, m *store.OutboxMessage, code string) bool
 
 	once   sync.Once
 	wake   chan struct{}
@@ -501,10 +506,15 @@ func (o *Outbox) retryLater(ctx context.Context, m *store.OutboxMessage, why str
 // case and tells the triage channel once, so that the case stays reachable
 // with /sfp case.
 func (o *Outbox) fail(ctx context.Context, m *store.OutboxMessage, code string) {
+	rescued := o.Rescue != nil && o.Rescue(ctx, m, code)
 	o.Metrics.Delivered("failed")
 	now := o.Clock.Now()
 	m.State, m.InFlight, m.LastError = store.OutboxFailed, false, code
-	o.log().Error("outbox: message cannot be delivered", "outbox_id", m.ID, "case_id", m.CaseID, "channel", m.Channel, "err", code)
+	if rescued {
+		o.log().Info("outbox: message delivered another way", "outbox_id", m.ID, "case_id", m.CaseID, "channel", m.Channel, "err", code)
+	} else {
+		o.log().Error("outbox: message cannot be delivered", "outbox_id", m.ID, "case_id", m.CaseID, "channel", m.Channel, "err", code)
+	}
 	err := o.Store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.PutOutbox(m); err != nil {
 			return err
@@ -512,14 +522,14 @@ func (o *Outbox) fail(ctx context.Context, m *store.OutboxMessage, code string) 
 		if m.CaseID == "" {
 			return nil
 		}
-		if c, err := tx.Case(m.CaseID); err == nil {
+		if c, err := tx.Case(m.CaseID); err == nil && !rescued {
 			c.AddEvent(now, sfp.EventDelivery, "", m.Channel+": "+code)
 			if err := tx.PutCase(c); err != nil {
 				return err
 			}
 		}
 		key := m.Channel + "/" + code
-		if o.TriageChannel == "" || m.Channel == o.TriageChannel {
+		if rescued || o.TriageChannel == "" || m.Channel == o.TriageChannel {
 			return nil
 		}
 		if _, seen, _ := tx.Seen("delivery_report", key); seen {

@@ -169,4 +169,3 @@ func dueBefore(a, b *sfp.Case) bool {
 	}
 	return a.DueAt.Before(*b.DueAt)
 }
-

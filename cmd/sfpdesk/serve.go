@@ -93,6 +93,7 @@ func (m *Main) Open(ctx context.Context) error {
 			Lang: cfg.Lang, Location: cfg.Location, SLA: cfg.SLA,
 		},
 	}
+	m.Outbox.Rescue = m.App.Rescue
 	if cfg.SocketMode() {
 		m.Socket = &bot.SocketTransport{API: m.Slack, Handler: m.App, Log: m.Log, Metrics: m.Metrics}
 	}
