@@ -37,6 +37,7 @@ type SocketTransport struct {
 
 	connected atomic.Bool
 	lastSeen  atomic.Int64 // unix nanoseconds of the last frame received
+	inflight  atomic.Int64 // requests being handled, events after their ack included
 	wg        sync.WaitGroup
 }
 
@@ -54,6 +55,11 @@ func (s *SocketTransport) Ready() (bool, string) {
 	}
 	return true, "connected"
 }
+
+// Idle reports whether no request is being handled: an event is
+// acknowledged before it is handled, so the ack alone does not say its
+// effects are committed.
+func (s *SocketTransport) Idle() bool { return s.inflight.Load() == 0 }
 
 func (s *SocketTransport) log() *slog.Logger {
 	if s.Log == nil {
@@ -151,8 +157,9 @@ func (s *SocketTransport) consume(ctx context.Context, client *socketmode.Client
 					return
 				}
 				s.wg.Add(1)
+				s.inflight.Add(1)
 				go func() {
-					defer func() { <-sem; s.wg.Done() }()
+					defer func() { <-sem; s.inflight.Add(-1); s.wg.Done() }()
 					s.serve(context.WithoutCancel(ctx), client, evt)
 				}()
 			}

@@ -177,7 +177,7 @@ func (h *harness) Settle(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		if h.Main.Outbox.Idle(ctx) {
+		if (h.Main.Socket == nil || h.Main.Socket.Idle()) && h.Main.Outbox.Idle(ctx) {
 			return nil
 		}
 		select {
@@ -186,4 +186,49 @@ func (h *harness) Settle(ctx context.Context) error {
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// Shortcut uses the message shortcut callbackID on a message as user.
+func (h *harness) Shortcut(ctx context.Context, channel, ts, user, callbackID string) (json.RawMessage, error) {
+	ic, err := h.Fake.MessageShortcut(channel, ts, user, callbackID)
+	if err != nil {
+		return nil, err
+	}
+	return h.interact(ctx, ic)
+}
+
+// Submit submits the open modal viewID as user with values (block id →
+// action id → value) and applies the bot's answer to the modal, as Slack
+// does. It returns the answer.
+func (h *harness) Submit(ctx context.Context, viewID, user string, values map[string]map[string]slack.BlockAction) (json.RawMessage, error) {
+	ic, err := h.Fake.ViewSubmission(viewID, user, values)
+	if err != nil {
+		return nil, err
+	}
+	ack, err := h.interact(ctx, ic)
+	if err != nil {
+		return nil, err
+	}
+	return ack, h.Fake.ApplyViewSubmissionAnswer(viewID, ack)
+}
+
+// Event delivers an Events API event (as the transport in use would).
+func (h *harness) Event(ctx context.Context, event any) error {
+	if h.Socket {
+		_, err := h.Fake.SendEvent(ctx, event)
+		return err
+	}
+	req, err := h.Fake.EventRequest(ctx, h.URL("/slack/events"), h.Secret, event)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/slack/events: %s", resp.Status)
+	}
+	return nil
 }
