@@ -247,9 +247,12 @@ func TestRelay(t *testing.T) {
 	card := lastCard(t, h, acmeChan).TS
 	agentThread := lastCard(t, h, csChan).TS
 
-	t.Run("an internal note and a bot's message stay in the channel", func(t *testing.T) {
+	t.Run("an internal note, a bot's message and a join stay in the channel", func(t *testing.T) {
 		h.Fake.PostAsUser(acmeChan, marie, "// asking the warehouse", card)
 		h.Fake.PostAsUser(acmeChan, "U0ZAP", "Automated: order shipped", card)
+		if err := h.Event(ctx, map[string]any{"type": "message", "subtype": "channel_join", "channel": acmeChan, "user": sam, "text": "<@U0SAM> has joined the channel", "ts": "1799999990.000001", "thread_ts": card}); err != nil {
+			t.Fatal(err)
+		}
 		settle(t, h)
 		if got := replies(h, csChan, agentThread); len(got) != 0 {
 			t.Fatalf("relayed: %q", got)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -294,4 +295,35 @@ const time1h = time.Hour
 func answerText(h *harness, msg *slack.Msg) string {
 	tr := &transcript{users: map[string]string{}, channels: map[string]string{}, loc: h.Main.Config.Location}
 	return strings.Join(tr.blocks(blocksJSON(msg.Blocks), msg.Text), "\n")
+}
+
+func TestSellerPickerLoadsOptionsPastAHundredSellers(t *testing.T) {
+	h := newDesk(t, false)
+	for i := range 101 {
+		slash(t, h, lea, csChan, fmt.Sprintf("seller add shop%03d C0ACME", i))
+	}
+	root := h.Fake.PostAsUser(csChan, sam, "Is the charger USB-C?", "")
+	if _, err := h.Shortcut(ctx, csChan, root, karim, "send_to_seller"); err != nil {
+		t.Fatal(err)
+	}
+	views := h.Fake.OpenViews(karim)
+	if len(views) != 1 || !strings.Contains(string(views[0].JSON), `"external_select"`) {
+		t.Fatalf("the picker is not an external select: %+v", views)
+	}
+	var ic slack.InteractionCallback
+	ic.Type = slack.InteractionTypeBlockSuggestion
+	ic.User.ID = karim
+	ic.ActionID, ic.BlockID, ic.Value = "seller", "seller", "shop09"
+	ic.View.ID = views[0].ID
+	ack, err := h.interact(ctx, ic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts struct {
+		Options []struct{ Value string } `json:"options"`
+	}
+	json.Unmarshal(ack, &opts)
+	if len(opts.Options) != 10 || opts.Options[0].Value != "shop090" {
+		t.Fatalf("options for shop09 = %s", ack)
+	}
 }
