@@ -29,6 +29,7 @@ type Options struct {
 // DB is a store.Store over one bbolt file.
 type DB struct {
 	path string
+	opts *bbolt.Options
 	db   *bbolt.DB
 	mu   sync.RWMutex // guards db against Close racing transactions
 }
@@ -52,7 +53,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	d := &DB{path: path, db: bdb}
+	d := &DB{path: path, opts: bo, db: bdb}
 	if !o.ReadOnly {
 		if err := bdb.Update(createBuckets); err != nil {
 			bdb.Close()
