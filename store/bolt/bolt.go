@@ -87,7 +87,8 @@ func (d *DB) handle() (*bbolt.DB, func(), error) {
 	return d.db, d.mu.RUnlock, nil
 }
 
-func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+// with runs fn on the open bbolt handle, holding off Close and Compact.
+func (d *DB) with(ctx context.Context, fn func(*bbolt.DB) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -96,49 +97,37 @@ func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 		return err
 	}
 	defer done()
-	return db.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+	return fn(db)
+}
+
+func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	return d.with(ctx, func(db *bbolt.DB) error {
+		return db.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+	})
 }
 
 func (d *DB) Batch(ctx context.Context, fn func(store.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	db, done, err := d.handle()
-	if err != nil {
-		return err
-	}
-	defer done()
-	return db.Batch(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+	return d.with(ctx, func(db *bbolt.DB) error {
+		return db.Batch(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+	})
 }
 
 func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	db, done, err := d.handle()
-	if err != nil {
-		return err
-	}
-	defer done()
-	return db.View(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+	return d.with(ctx, func(db *bbolt.DB) error {
+		return db.View(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+	})
 }
 
 // Backup streams a consistent snapshot: a read transaction sees one
 // committed state however long the copy takes, and writers carry on.
 func (d *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	db, done, err := d.handle()
-	if err != nil {
-		return 0, err
-	}
-	defer done()
 	var n int64
-	err = db.View(func(btx *bbolt.Tx) error {
-		var err error
-		n, err = btx.WriteTo(w)
-		return err
+	err := d.with(ctx, func(db *bbolt.DB) error {
+		return db.View(func(btx *bbolt.Tx) error {
+			var err error
+			n, err = btx.WriteTo(w)
+			return err
+		})
 	})
 	return n, err
 }
@@ -146,17 +135,14 @@ func (d *DB) Backup(ctx context.Context, w io.Writer) (int64, error) {
 // Check verifies the file's internal consistency (bbolt's own check); tests
 // run it on every database they leave behind.
 func (d *DB) Check() error {
-	db, done, err := d.handle()
-	if err != nil {
-		return err
-	}
-	defer done()
-	return db.View(func(btx *bbolt.Tx) error {
-		var errs []error
-		for e := range btx.Check() {
-			errs = append(errs, e)
-		}
-		return errors.Join(errs...)
+	return d.with(context.Background(), func(db *bbolt.DB) error {
+		return db.View(func(btx *bbolt.Tx) error {
+			var errs []error
+			for e := range btx.Check() {
+				errs = append(errs, e)
+			}
+			return errors.Join(errs...)
+		})
 	})
 }
 
