@@ -42,6 +42,7 @@ type Tx interface {
 	SeenTx
 	DueTx
 	OutboxTx
+	CallbackTx
 }
 
 // CaseTx reads and writes cases. PutCase keeps the look-up indexes (by
@@ -171,4 +172,74 @@ type OutboxTx interface {
 	// Pending returns up to limit pending messages of a channel, oldest
 	// first.
 	Pending(channel string, limit int) ([]*OutboxMessage, error)
+}
+
+// Callback delivery states.
+const (
+	CallbackPending   = "pending"
+	CallbackDelivered = "delivered"
+	// CallbackStopped is final: the receiver refused (a 4xx other than 408
+	// or 429), the address was refused, or a day of retries ran out.
+	CallbackStopped = "stopped"
+)
+
+// CallbackAttempt is one try at delivering a callback.
+type CallbackAttempt struct {
+	At time.Time `json:"at"`
+	// Status is the receiver's HTTP status, 0 when there was no answer.
+	Status int    `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Callback is a seller's reply owed to the integration that sent an intake
+// case (DESIGN §4.4). It is written in the reply's transaction and POSTed
+// afterwards; the payload is fixed here so that every retry sends the same
+// body.
+type Callback struct {
+	ID uint64 `json:"id"`
+	// DeliveryID names the delivery to the receiver, the same on every
+	// retry, so that it can drop repeats.
+	DeliveryID string    `json:"delivery_id"`
+	CaseID     string    `json:"case_id"`
+	SourceID   string    `json:"source_id,omitempty"`
+	URL        string    `json:"url"`
+	Type       string    `json:"type"` // "answer" or "follow_up"
+	Answer     string    `json:"answer"`
+	ByID       string    `json:"by_id"`
+	ByName     string    `json:"by_name,omitempty"`
+	AnsweredAt time.Time `json:"answered_at"`
+	// After is the case's previous callback, delivered (or given up)
+	// before this one so that a receiver sees a case's replies in order.
+	After uint64 `json:"after,omitempty"`
+
+	State     string    `json:"state"`
+	CreatedAt time.Time `json:"created_at"`
+	// NotBefore is when the next attempt may start; while an attempt runs
+	// it is pushed ahead as a lease, so that a crash leaves the callback
+	// due again once the lease is over.
+	NotBefore time.Time `json:"not_before"`
+	// InFlight is committed before an attempt starts: found set after a
+	// restart, it means an attempt was cut short with its outcome unknown.
+	InFlight bool              `json:"in_flight,omitempty"`
+	Attempts []CallbackAttempt `json:"attempts,omitempty"`
+	DoneAt   time.Time         `json:"done_at,omitempty"`
+}
+
+// CallbackTx keeps the callback queue. Pending callbacks are indexed by
+// NotBefore, and every callback by its case.
+type CallbackTx interface {
+	// EnqueueCallback assigns cb an id, stores it as pending (unless it
+	// has a state) and returns the id.
+	EnqueueCallback(cb *Callback) (uint64, error)
+	Callback(id uint64) (*Callback, error)
+	// PutCallback stores cb; leaving the pending state takes it out of the
+	// queue.
+	PutCallback(cb *Callback) error
+	// DueCallbacks returns up to limit pending callbacks with NotBefore at
+	// or before t, earliest first.
+	DueCallbacks(t time.Time, limit int) ([]*Callback, error)
+	// NextCallback returns the earliest NotBefore of a pending callback.
+	NextCallback() (time.Time, bool, error)
+	// CaseCallbacks lists the callbacks of one case, oldest first.
+	CaseCallbacks(caseID string) ([]*Callback, error)
 }

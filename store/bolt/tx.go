@@ -33,7 +33,7 @@ var (
 	kNextCase = []byte("next_case")
 )
 
-var allBuckets = [][]byte{bMeta, bCases, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue}
+var allBuckets = [][]byte{bMeta, bCases, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bCallbacks, bCallbackQueue, bCallbackByCase}
 
 func createBuckets(btx *bbolt.Tx) error {
 	for _, b := range allBuckets {

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"sellers and routes", testSellers},
 		{"the due index is ordered by time", testDue},
 		{"outbox queues per channel in order", testOutbox},
+		{"callbacks queue by due time and by case", testCallbacks},
 		{"concurrent batches never share a case number", testConcurrentBatch},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
