@@ -125,9 +125,18 @@ const QuestionMax = 2500
 
 // CaseCard renders the card of a case in its channel.
 func CaseCard(c *sfp.Case, v CardView) Message {
+	switch {
+	case c.Kind == sfp.KindRefundNotice && c.Refund != nil:
+		return RefundCard(c, v)
+	case c.Kind == sfp.KindReturnReceived:
+		return ReturnCard(c, v)
+	}
 	l := v.Lang
 	title := T(l, "card.title."+string(c.Kind), c.ID)
-	if c.Breached && c.State == sfp.StateOpen {
+	// Breached stays true for good, but a reopened case runs a fresh
+	// deadline: the card is overdue only while the current one is past.
+	overdue := c.Breached && c.State == sfp.StateOpen && (c.DueAt == nil || v.Now.IsZero() || !v.Now.Before(*c.DueAt))
+	if overdue {
 		title = T(l, "card.overdue") + " · " + title
 	}
 	var fields []*slack.TextBlockObject
@@ -141,7 +150,7 @@ func CaseCard(c *sfp.Case, v CardView) Message {
 	field(T(l, "card.from"), fromLine(c, l))
 	if c.DueAt != nil {
 		due := DateTag(*c.DueAt, l)
-		if c.Breached {
+		if overdue || (c.Breached && c.State != sfp.StateOpen) {
 			due = ":rotating_light: " + due
 		}
 		field(T(l, "card.deadline"), due)
@@ -231,10 +240,14 @@ func cardActions(c *sfp.Case, l string) []slack.BlockElement {
 				mrkdwn(T(l, "take.confirm.text", Mention(c.TakenBy))),
 				plain(T(l, "take.confirm.yes"), 30), plain(T(l, "take.confirm.no"), 30))
 		}
-		acts = append(acts, take, button(ActionAnswered, T(l, "btn.answered"), c.ID, slack.StylePrimary))
+		acts = append(acts, take, button(ActionDraftRequest, T(l, "btn.draft"), c.ID, ""),
+			button(ActionAnswered, T(l, "btn.answered"), c.ID, slack.StylePrimary),
+			button(ActionNoResponse, T(l, "btn.no_response"), c.ID, ""))
 	}
 	if c.Triage {
 		acts = append(acts, button(ActionRoute, T(l, "btn.route"), c.ID, ""))
+	} else if c.Kind == sfp.KindOrderQuestion && c.OrderID != "" {
+		acts = append(acts, ReturnButton(c, l))
 	}
 	return acts
 }

@@ -44,26 +44,58 @@ type Settings struct {
 	// Location is the default seller time zone.
 	Location *time.Location
 	SLA      sfp.SLA
+	// RemindBefore lists the reminders before a calendar-time deadline,
+	// longest first (SFPDESK_REMIND_BEFORE); empty means none.
+	RemindBefore []time.Duration
+	// QuietHours is when reminders mention nobody (SFPDESK_QUIET_HOURS),
+	// in each seller's time zone.
+	QuietHours sfp.QuietHours
+	// CloseAfter closes an answered or no-response-needed case with no
+	// follow-up (SFPDESK_CLOSE_AFTER). Zero means the contract's 7d.
+	CloseAfter sfp.Duration
+	// IntakeToken is the intake API's bearer token and the key of callback
+	// signatures (SFPDESK_INTAKE_TOKEN); the API is off without it.
+	IntakeToken string
+	// CallbackAllow lists the hosts callbacks may reach besides public
+	// addresses (SFPDESK_CALLBACK_ALLOW), lower-case.
+	CallbackAllow []string
+	// ClaimWindow is the time to file a reimbursement claim after a refund
+	// (SFPDESK_CLAIM_WINDOW). Zero means the contract's 30d.
+	ClaimWindow sfp.Duration
+	// ClaimRemindBefore lists the reminders before a claim's filing
+	// deadline, longest first (SFPDESK_CLAIM_REMIND_BEFORE).
+	ClaimRemindBefore []time.Duration
 }
 
 // App handles everything Slack and the intake API send.
 type App struct {
-	Store    store.Store
-	Slack    SlackAPI
-	Outbox   Notifier
-	Clock    sfp.Clock
-	Log      *slog.Logger
-	Settings Settings
+	Store  store.Store
+	Slack  SlackAPI
+	Outbox Notifier
+	// Due is told when committed changes wrote due entries: the scheduler
+	// may have to wake sooner than it planned.
+	Due Notifier
+	// Callbacks is told when committed replies owe intake callbacks.
+	Callbacks Notifier
+	Clock     sfp.Clock
+	Log       *slog.Logger
+	Settings  Settings
 	// BotUserID is the bot's own user: its messages are never relayed and
 	// a message that mentions it is a command.
 	BotUserID string
 	// HTTP posts to Slack's response_url and to intake callbacks.
 	HTTP *http.Client
+	// Drafter writes drafted replies (a model, OPENAI_*); nil means the
+	// templates, without a model.
+	Drafter Drafter
+	// Catalog holds the product facts drafts use (SFPDESK_CATALOG); nil
+	// knows no product.
+	Catalog Products
 
 	table    []*command
 	members  members
 	initOnce sync.Once
-	bg       sync.WaitGroup
+	bg       pool
 }
 
 var _ bot.Handler = (*App)(nil)
@@ -83,22 +115,31 @@ func (a *App) init() {
 		if a.Settings.Location == nil {
 			a.Settings.Location = time.UTC
 		}
+		if a.Settings.CloseAfter.IsZero() {
+			a.Settings.CloseAfter = sfp.Duration{N: 7, Unit: sfp.Days}
+		}
 	})
 }
 
 // Close waits for the background work the App started.
-func (a *App) Close() { a.bg.Wait() }
+func (a *App) Close() { a.bg.shutdown(context.Background()) }
 
-// background runs fn after the acknowledgement, in a goroutine that Close
-// waits for.
+// Shutdown stops taking background work and waits for what is queued;
+// when ctx ends first, the work still running is cancelled.
+func (a *App) Shutdown(ctx context.Context) { a.bg.shutdown(ctx) }
+
+// Idle reports whether no background work is queued or running: tests and
+// the demo wait for it before they look at what Slack saw.
+func (a *App) Idle() bool { return a.bg.idle() }
+
+// background runs fn after the acknowledgement, on a bounded pool of
+// workers that Shutdown stops and waits for. Slack calls made for a request
+// belong here, never before its acknowledgement: Slack gives an app 3
+// seconds, and a Web API call can take longer than that.
 func (a *App) background(ctx context.Context, fn func(ctx context.Context)) {
-	a.bg.Add(1)
-	go func() {
-		defer a.bg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		fn(ctx)
-	}()
+	if !a.bg.submit(ctx, fn) {
+		a.Log.Warn("background work dropped: the pool is full or shut")
+	}
 }
 
 func (a *App) isAdmin(user string) bool { return slices.Contains(a.Settings.Admins, user) }
@@ -106,5 +147,11 @@ func (a *App) isAdmin(user string) bool { return slices.Contains(a.Settings.Admi
 func (a *App) notify() {
 	if a.Outbox != nil {
 		a.Outbox.Notify()
+	}
+	if a.Due != nil {
+		a.Due.Notify()
+	}
+	if a.Callbacks != nil {
+		a.Callbacks.Notify()
 	}
 }

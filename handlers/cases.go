@@ -51,7 +51,7 @@ func (a *App) prefs(tx store.Tx, seller string) sellerPrefs {
 		p.lang = s.Lang
 	}
 	if s.TimeZone != "" {
-		if loc, err := time.LoadLocation(s.TimeZone); err == nil {
+		if loc, err := loadLocation(s.TimeZone); err == nil {
 			p.loc = loc
 		}
 	}
@@ -95,6 +95,9 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		}
 	}
 	c.AddEvent(now, sfp.EventCreated, in.By, string(in.Source))
+	if err := a.openRefund(tx, c, p.loc, now); err != nil {
+		return nil, err
+	}
 	if c.Channel != "" {
 		card := bot.CaseCard(c, a.cardView(c, p.lang))
 		id, err := enqueue(tx, c, c.Channel, card, 0, now)
@@ -114,6 +117,9 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		}
 	}
 	if err := tx.PutCase(c); err != nil {
+		return nil, err
+	}
+	if err := a.schedule(tx, c); err != nil {
 		return nil, err
 	}
 	return c, nil

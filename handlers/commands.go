@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -44,6 +45,9 @@ type call struct {
 	lang        string
 	// mention is set when the words came in an @mention rather than /sfp.
 	mention bool
+	// deferred is set when a look-up runs again after the acknowledgement,
+	// its answer going through responseURL: it may then wait for Slack.
+	deferred bool
 	// guard, when set, runs first in the transaction of a command that
 	// creates something and says whether this request is new: a mention
 	// redelivered by Slack must not open a second case.
@@ -56,6 +60,11 @@ func commandTable() []*command {
 		{name: "ask", args: askSpec, help: "cmd.ask", example: "/sfp ask acme order 171-1234567-1234567 Can the buyer get a second charger?", run: (*App).cmdAsk},
 		{name: "case", args: caseSpec, help: "cmd.case", example: "/sfp case SFP-1001", run: (*App).cmdCase},
 		{name: "open", args: openSpec, help: "cmd.open", example: "/sfp open acme", run: (*App).cmdOpen},
+		{name: "breaches", help: "cmd.breaches", example: "/sfp breaches", run: (*App).cmdBreaches},
+		{name: "stats", args: statsSpec, help: "cmd.stats", example: "/sfp stats acme 7d", run: (*App).cmdStats},
+		{name: "refund", args: refundSpec, help: "cmd.refund", example: "/sfp refund acme 171-1234567-1234567 39,90 late_delivery", run: (*App).cmdRefund},
+		{name: "return", args: returnSpec, help: "cmd.return", example: "/sfp return acme 171-1234567-1234567 2026-11-02", run: (*App).cmdReturn},
+		{name: "claims", args: claimsSpec, help: "cmd.claims", example: "/sfp claims acme", run: (*App).cmdClaims},
 		{name: "seller add", args: sellerAddSpec, admin: true, help: "cmd.seller.add", example: "/sfp seller add acme #acme-support amazon.fr", run: (*App).cmdSellerAdd},
 		{name: "seller set", args: sellerSetSpec, admin: true, help: "cmd.seller.set", example: "/sfp seller set acme timezone Europe/Berlin", run: (*App).cmdSellerSet},
 		{name: "seller list", admin: true, help: "cmd.seller.list", example: "/sfp seller list", run: (*App).cmdSellerList},
@@ -81,10 +90,17 @@ func findCommand(table []*command, text string) (*command, string) {
 	return nil, text
 }
 
+// ackDeadline bounds the work before a slash command's acknowledgement.
+const ackDeadline = 2 * time.Second
+
 // Command answers /sfp. The answer is private (ephemeral) and comes in the
 // acknowledgement itself.
 func (a *App) Command(ctx context.Context, sc slack.SlashCommand) any {
 	a.init()
+	// Slack waits 3 seconds for the answer: a Slack call still running
+	// past ackDeadline is cut short rather than lose the whole answer.
+	ctx, cancel := context.WithTimeout(ctx, ackDeadline)
+	defer cancel()
 	c := &call{
 		user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID, team: sc.TeamID,
 		triggerID: sc.TriggerID, responseURL: sc.ResponseURL, lang: a.Settings.Lang,

@@ -47,10 +47,25 @@ func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *s
 		err = a.markAnswered(ctx, act.Value, user)
 	case bot.ActionReopen:
 		err = a.reopen(ctx, act.Value, user)
+	case bot.ActionNoResponse:
+		err = a.markNoResponse(ctx, act.Value, user)
 	case bot.ActionRoute:
 		err = a.openRoute(ctx, cb, act.Value)
 	case bot.ActionMoveTriage:
 		err = a.moveTriage(ctx, cb, act.Value)
+	case bot.ActionDraftRequest, bot.ActionDraftSend, bot.ActionDraftEdit, bot.ActionDraftRegenerate,
+		bot.ActionReplySendAnyway, bot.ActionReplyEdit:
+		err = a.onDraftAction(ctx, cb, act)
+	case bot.ActionClaimFile:
+		err = a.openClaim(ctx, cb, act.Value, sfp.StepClaim)
+	case bot.ActionCarrierClaim:
+		err = a.openClaim(ctx, cb, act.Value, sfp.StepCarrierClaim)
+	case bot.ActionClaimStatus:
+		err = a.openClaimStatus(ctx, cb, act.Value)
+	case bot.ActionReturnReceived:
+		err = a.returnReceived(ctx, cb, act.Value)
+	case bot.ActionRefundMark:
+		err = a.openRefundMark(ctx, cb, act.Value)
 	default:
 		return
 	}
@@ -59,7 +74,8 @@ func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *s
 	}
 }
 
-// tellPrivately answers the person who clicked, in the same place.
+// tellPrivately answers the person who clicked, in the same place, once
+// the click is acknowledged.
 func (a *App) tellPrivately(ctx context.Context, cb slack.InteractionCallback, text string) {
 	ch := cb.Channel.ID
 	if ch == "" {
@@ -69,9 +85,11 @@ func (a *App) tellPrivately(ctx context.Context, cb slack.InteractionCallback, t
 	if ts := cb.Container.ThreadTs; ts != "" {
 		opts = append(opts, slack.MsgOptionTS(ts))
 	}
-	if _, err := a.Slack.PostEphemeralContext(ctx, ch, cb.User.ID, opts...); err != nil {
-		a.Log.Warn("private answer failed", "channel", ch, "err", err)
-	}
+	a.background(ctx, func(ctx context.Context) {
+		if _, err := a.Slack.PostEphemeralContext(ctx, ch, cb.User.ID, opts...); err != nil {
+			a.Log.Warn("private answer failed", "channel", ch, "err", err)
+		}
+	})
 }
 
 // updateCase loads a case, applies change and, when it changed anything,
@@ -87,6 +105,9 @@ func (a *App) updateCase(ctx context.Context, id string, change func(tx store.Tx
 			return err
 		}
 		if err := a.refreshCard(tx, c); err != nil {
+			return err
+		}
+		if err := a.schedule(tx, c); err != nil {
 			return err
 		}
 		return tx.PutCase(c)
@@ -129,9 +150,11 @@ func (a *App) take(ctx context.Context, cb slack.InteractionCallback, act *slack
 		slack.MsgOptionBlocks(bot.TakeOverQuestion(act.Value, other, lang)...),
 	}
 	ch := cb.Channel.ID
-	if _, err := a.Slack.PostEphemeralContext(ctx, ch, user, opts...); err != nil {
-		a.Log.Warn("take-over question failed", "channel", ch, "err", err)
-	}
+	a.background(ctx, func(ctx context.Context) {
+		if _, err := a.Slack.PostEphemeralContext(ctx, ch, user, opts...); err != nil {
+			a.Log.Warn("take-over question failed", "channel", ch, "err", err)
+		}
+	})
 	return nil
 }
 
@@ -179,15 +202,6 @@ func (a *App) reopen(ctx context.Context, id, user string) error {
 		if c.State == sfp.StateOpen {
 			return false, nil
 		}
-		now := a.Clock.Now()
-		p := a.prefs(tx, c.Seller)
-		c.State, c.ClosedAt = sfp.StateOpen, nil
-		c.AnsweredAt, c.AnsweredBy = nil, ""
-		c.ReceivedAt = now.In(p.loc)
-		if due, ok := a.Settings.SLA.DueAt(c.Kind, c.ReceivedAt, c.Marketplace, p.loc); ok {
-			c.DueAt = &due
-		}
-		c.AddEvent(now, sfp.EventReopened, user, "")
-		return true, nil
+		return true, a.restartClock(tx, c, user)
 	})
 }

@@ -22,8 +22,9 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 		return nil
 	}
 	relayed := false
+	var checked *checkedReply
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
-		relayed = false
+		relayed, checked = false, nil
 		c, err := tx.CaseByMessage(m.channel, m.threadTS)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -41,6 +42,11 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 			if strings.HasPrefix(text, internalPrefix) {
 				c.AddEvent(now, sfp.EventNote, m.user, "")
 				return tx.PutCase(c)
+			}
+			// A reply to a buyer that breaks a messaging rule waits for
+			// its author's decision (drafts.go).
+			if checked, err = a.checkReply(tx, c, m.user, text, fileLinks(m)); err != nil || (checked != nil && checked.held != nil) {
+				return err
 			}
 			if err := a.answer(tx, c, m.user, text, fileLinks(m)); err != nil {
 				return err
@@ -64,6 +70,9 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 	if err == nil && relayed {
 		a.notify()
 	}
+	if err == nil && checked != nil {
+		a.tellChecked(ctx, m.channel, m.threadTS, m.user, checked)
+	}
 	return err
 }
 
@@ -73,7 +82,13 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string) error {
 	now := a.Clock.Now()
 	first := c.State != sfp.StateAnswered || c.AnsweredAt == nil
+	// The reply that answers an open case is the integration's "answer";
+	// every other reply is a "follow_up" (DESIGN §4.4).
+	callbackType := bot.CallbackFollowUp
 	if c.State == sfp.StateOpen {
+		callbackType = bot.CallbackAnswer
+	}
+	if c.State == sfp.StateOpen && answeredByReply(c) {
 		c.State = sfp.StateAnswered
 		at := now
 		c.AnsweredAt, c.AnsweredBy = &at, user
@@ -84,12 +99,23 @@ func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string
 		if err := a.refreshCard(tx, c); err != nil {
 			return err
 		}
+		if err := a.schedule(tx, c); err != nil {
+			return err
+		}
 	} else {
 		c.AddEvent(now, sfp.EventReply, user, "")
 	}
+	// Kept for later drafts on the same product (drafts.go).
+	c.AddAnswer(now, user, text)
 	if c.Asker != nil && c.CSThread.Channel != "" {
 		msg := bot.RelayToAgent(c, a.Settings.Lang, user, text, files, first)
 		if err := enqueueReply(tx, c, c.CSThread, msg, now); err != nil {
+			return err
+		}
+	}
+	if c.CallbackURL != "" {
+		at := now.In(a.prefs(tx, c.Seller).loc)
+		if err := bot.EnqueueCallback(tx, bot.NewCallback(c, callbackType, user, "", text, at)); err != nil {
 			return err
 		}
 	}

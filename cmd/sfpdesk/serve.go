@@ -41,6 +41,11 @@ type Main struct {
 	Outbox  *bot.Outbox
 	App     *handlers.App
 	Socket  *bot.SocketTransport
+	// Scheduler fires reminders, escalations and closings from the due
+	// index.
+	Scheduler *bot.Scheduler
+	// Callbacks delivers sellers' answers to intake integrations.
+	Callbacks *bot.Callbacks
 
 	public, admin     *http.Server
 	publicLn, adminLn net.Listener
@@ -77,25 +82,50 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("cannot open database %s: %v", cfg.DBPath, err)
 	}
 	m.DB = db
-	// slack-go's own retries stay off: they sleep on the wall clock and a
-	// retried post can appear twice. The outbox owns retries.
+	// slack-go's own retries (OptionRetry, OptionRetryConfig) stay off, and
+	// must: they retry a 5xx or a dropped connection blindly, so a post
+	// whose first try reached Slack appears twice, whereas the outbox looks
+	// a message up by its outbox id before it sends it again; they sleep
+	// on the wall clock, not the injected one; and a 429 retried inside
+	// the client holds a channel's sender without the outbox knowing, so
+	// it cannot pause just what the 429 limits. The outbox owns retries.
 	m.Slack = slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL), slack.OptionHTTPClient(m.HTTPClient), slack.OptionAppLevelToken(cfg.SlackAppToken))
 	if err := m.checkToken(ctx); err != nil {
 		db.Close()
 		return err
 	}
 	m.Metrics = bot.NewMetrics(db, m.Clock)
-	m.Outbox = &bot.Outbox{Store: db, API: m.Slack, Clock: m.Clock, Log: m.Log, Metrics: m.Metrics, TriageChannel: cfg.TriageChannel}
+	m.Outbox = &bot.Outbox{Store: db, API: m.Slack, Clock: m.Clock, Log: m.Log, Metrics: m.Metrics, TriageChannel: cfg.TriageChannel, Admins: cfg.Admins, Lang: cfg.Lang}
 	m.App = &handlers.App{
 		Store: db, Slack: m.Slack, Outbox: m.Outbox, Clock: m.Clock, Log: m.Log,
 		Settings: handlers.Settings{
 			Admins: cfg.Admins, TriageChannel: cfg.TriageChannel, EscalationChannel: cfg.EscalationChannel,
 			Lang: cfg.Lang, Location: cfg.Location, SLA: cfg.SLA,
+			RemindBefore: cfg.RemindBefore, QuietHours: cfg.QuietHours, CloseAfter: cfg.CloseAfter,
+			IntakeToken: cfg.IntakeToken, CallbackAllow: cfg.CallbackAllow,
+			ClaimWindow: cfg.ClaimWindow, ClaimRemindBefore: cfg.ClaimRemindBefore,
 		},
 	}
+	if d := newDrafter(cfg, m.Clock, m.Log); d != nil {
+		m.App.Drafter = d
+	}
+	if c := openCatalog(cfg, m.Log); c != nil {
+		m.App.Catalog = c
+	}
+	m.Scheduler = &bot.Scheduler{Store: db, Clock: m.Clock, Log: m.Log, Fire: m.App.FireDue, Fired: func(int) { m.Outbox.Notify() }}
+	m.App.Due = m.Scheduler
 	m.Outbox.Rescue = m.App.Rescue
+	m.Callbacks = &bot.Callbacks{
+		Store: db, Clock: m.Clock, Log: m.Log, Token: cfg.IntakeToken, Allow: cfg.CallbackAllow,
+		Users: m.Slack, Outbox: m.Outbox, Lang: cfg.Lang,
+	}
+	m.App.Callbacks = m.Callbacks
 	if cfg.SocketMode() {
 		m.Socket = &bot.SocketTransport{API: m.Slack, Handler: m.App, Log: m.Log, Metrics: m.Metrics}
+		if err := m.Socket.Check(ctx); err != nil {
+			db.Close()
+			return fmt.Errorf("SLACK_APP_TOKEN: %v: create an app-level token with the connections:write scope under Basic Information → App-Level Tokens", err)
+		}
 	}
 	if m.publicLn, err = net.Listen("tcp", cfg.Addr); err != nil {
 		db.Close()
@@ -153,6 +183,16 @@ func (m *Main) Run(ctx context.Context) error {
 		defer wg.Done()
 		m.Outbox.Run(workCtx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.Scheduler.Run(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.Callbacks.Run(workCtx)
+	}()
 	if m.Socket != nil {
 		wg.Add(1)
 		go func() {
@@ -175,7 +215,7 @@ func (m *Main) Run(ctx context.Context) error {
 	_ = m.admin.Shutdown(sctx)
 	stopWork()
 	done := make(chan struct{})
-	go func() { wg.Wait(); m.App.Close(); close(done) }()
+	go func() { wg.Wait(); m.App.Shutdown(sctx); close(done) }()
 	select {
 	case <-done:
 	case <-sctx.Done():
@@ -199,6 +239,7 @@ func (m *Main) publicHandler() http.Handler {
 		fmt.Fprint(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", m.readyz)
+	m.App.RegisterIntake(mux)
 	if m.Socket == nil {
 		(&bot.HTTPTransport{Handler: m.App, SigningSecret: m.Config.SlackSigningSecret, Log: m.Log, Metrics: m.Metrics}).Register(mux)
 	}

@@ -1,0 +1,147 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+var statsSpec = []arg{{name: "seller", kind: argSeller, optional: true}, {name: "period", kind: argPeriod, optional: true}}
+
+// breachSoon is how close a deadline must be for /sfp breaches to list an
+// open case that is not late yet (DESIGN §4.6: due within an hour).
+const breachSoon = time.Hour
+
+// cmdBreaches lists the open cases that are late or due within the hour,
+// soonest deadline first.
+func (a *App) cmdBreaches(ctx context.Context, c *call) any {
+	soon := a.Clock.Now().Add(breachSoon)
+	return a.listOpen(ctx, c, "", func(cs *sfp.Case) bool {
+		return cs.DueAt != nil && cs.DueAt.Before(soon)
+	}, "lookup.breaches_title", "lookup.breaches_none")
+}
+
+// cmdStats shows the response figures as Seller Central counts them, for
+// one seller or one line per seller the person may see: admins see every
+// seller, others the sellers whose channel they are in.
+//
+// The figures come from a scan of every case (ForEachCase decodes each
+// one): linear in the store's size, about a second per 100,000 cases (see
+// docs/PERFORMANCE.md), which Slack's 3 seconds cannot always wait for. So
+// the answer goes through the command's response_url, after the
+// acknowledgement. A per-seller index by received time would make the scan
+// proportional to the period's cases, once stores grow that large.
+func (a *App) cmdStats(ctx context.Context, c *call) any {
+	if !c.deferred && c.responseURL != "" {
+		a.later(ctx, c, (*App).cmdStats)
+		return nil
+	}
+	period := c.args["period"]
+	if period == "" {
+		period = "30d"
+	}
+	days, _ := strconv.Atoi(strings.TrimSuffix(period, "d"))
+	now := a.Clock.Now()
+	only := c.args["seller"]
+	figs := map[string]*sfp.Figures{}
+	sellers := map[string]*sfp.Seller{}
+	err := a.Store.View(ctx, func(tx store.Tx) error {
+		clear(figs)
+		clear(sellers)
+		all, err := tx.Sellers()
+		if err != nil {
+			return err
+		}
+		for _, s := range all {
+			if only == "" || s.Name == only {
+				sellers[s.Name] = s
+				f := sfp.NewFigures(now, time.Duration(days)*24*time.Hour)
+				figs[s.Name] = &f
+			}
+		}
+		return tx.ForEachCase(func(cs *sfp.Case) bool {
+			if only != "" && cs.Seller != only {
+				return true
+			}
+			f, ok := figs[cs.Seller]
+			if !ok {
+				nf := sfp.NewFigures(now, time.Duration(days)*24*time.Hour)
+				f = &nf
+				figs[cs.Seller] = f
+			}
+			f.Add(cs)
+			return true
+		})
+	})
+	if err != nil {
+		return a.errorReply(c.lang, c.cmd, err)
+	}
+	var names []string
+	for name := range figs {
+		if a.canSeeSeller(ctx, c.user, sellers[name]) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		if only != "" {
+			return ephemeral(bot.T(c.lang, "stats.not_found", bot.Escape(only)))
+		}
+		return ephemeral(bot.T(c.lang, "stats.none"))
+	}
+	title := bot.T(c.lang, "stats.title", days)
+	lines := []string{"*" + title + "*"}
+	for i, name := range names {
+		if i == maxListed {
+			lines = append(lines, bot.T(c.lang, "lookup.more", len(names)-maxListed))
+			break
+		}
+		lines = append(lines, statsLine(c.lang, name, *figs[name]))
+	}
+	foot := bot.T(c.lang, "stats.footer", bot.DateTag(now, c.lang))
+	blocks := append(bot.Sections(lines), slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, foot, false, false)))
+	return ephemeral(strings.Join(lines, "\n"), blocks...)
+}
+
+// statsLine is one seller's figures on one line.
+func statsLine(lang, seller string, f sfp.Figures) string {
+	rate := bot.T(lang, "stats.na")
+	if r, ok := f.LateRate(); ok {
+		pct := strconv.FormatFloat(r*100, 'f', 1, 64)
+		if lang == bot.LangFR {
+			pct = strings.Replace(pct, ".", ",", 1)
+		}
+		rate = bot.T(lang, "stats.rate", pct, f.Late, f.Counted)
+	}
+	avg := bot.T(lang, "stats.na")
+	if d, ok := f.AverageResponse(); ok {
+		avg = bot.Duration(d, lang)
+	}
+	return bot.T(lang, "stats.line", bot.Escape(seller), rate, avg, f.Answered, f.NoResponseNeeded)
+}
+
+// canSeeSeller limits a seller's figures to admins and members of one of
+// the seller's channels. A seller sfpdesk has no route for (its cases wait
+// in triage) is for admins only.
+func (a *App) canSeeSeller(ctx context.Context, user string, s *sfp.Seller) bool {
+	if a.isAdmin(user) {
+		return true
+	}
+	if s == nil {
+		return false
+	}
+	for _, r := range s.Routes {
+		if r.Channel != "" && a.isMember(ctx, r.Channel, user) {
+			return true
+		}
+	}
+	return false
+}

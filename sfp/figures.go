@@ -1,0 +1,107 @@
+package sfp
+
+import "time"
+
+// FigurePeriods are the periods Seller Central shows response figures
+// over: 7, 30 and 90 days back from now.
+var FigurePeriods = []time.Duration{7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 * 24 * time.Hour}
+
+// Figures are one seller's response figures over a period, counted the way
+// Seller Central's buyer-messages response times are:
+//
+//   - only questions count, the contacts on Amazon's 24-hour clock
+//     (Kind.IsQuestion), and only those whose clock started (ReceivedAt)
+//     within the period;
+//   - a question marked "No response needed" leaves the figures: it is
+//     counted apart and nowhere else;
+//   - a question is late when it was answered after its deadline, or is
+//     still unanswered with the deadline gone; the late-response rate is
+//     late questions over the questions whose outcome is known (answered,
+//     or past their deadline), so that a question still within its 24
+//     hours weighs neither way;
+//   - the average response time runs from the clock's start to the first
+//     answer, over the answered questions.
+//
+// The zero value counts nothing; NewFigures sets the period. Add one case
+// at a time, so that a scan of the store never holds every case at once.
+type Figures struct {
+	From, To time.Time
+
+	// Counted is the late-response rate's denominator.
+	Counted          int
+	Late             int
+	Answered         int
+	NoResponseNeeded int
+	// ResponseTotal sums the answered questions' response times.
+	ResponseTotal time.Duration
+}
+
+// NewFigures starts the figures of the period ending at now.
+func NewFigures(now time.Time, period time.Duration) Figures {
+	return Figures{From: now.Add(-period), To: now}
+}
+
+// Add counts a case, if it is a question whose clock started in the
+// period.
+func (f *Figures) Add(c *Case) {
+	if !c.Kind.IsQuestion() || c.ReceivedAt.Before(f.From) || !c.ReceivedAt.Before(f.To) {
+		return
+	}
+	if noResponseNeeded(c) {
+		f.NoResponseNeeded++
+		return
+	}
+	switch {
+	case c.AnsweredAt != nil:
+		f.Counted++
+		f.Answered++
+		f.ResponseTotal += max(0, c.AnsweredAt.Sub(c.ReceivedAt))
+		if c.DueAt != nil && c.AnsweredAt.After(*c.DueAt) {
+			f.Late++
+		}
+	case c.DueAt != nil && f.To.After(*c.DueAt):
+		f.Counted++
+		f.Late++
+	}
+}
+
+// LateRate is the share of late responses, from 0 to 1; ok is false when
+// no question counts yet.
+func (f Figures) LateRate() (rate float64, ok bool) {
+	if f.Counted == 0 {
+		return 0, false
+	}
+	return float64(f.Late) / float64(f.Counted), true
+}
+
+// AverageResponse is the mean response time of the answered questions; ok
+// is false when none was answered.
+func (f Figures) AverageResponse() (time.Duration, bool) {
+	if f.Answered == 0 {
+		return 0, false
+	}
+	return f.ResponseTotal / time.Duration(f.Answered), true
+}
+
+// noResponseNeeded reports whether the case's clock was last stopped by
+// "No response needed": still in that state, or closed from it without an
+// answer.
+func noResponseNeeded(c *Case) bool {
+	switch c.State {
+	case StateNoResponseNeeded:
+		return true
+	case StateClosed:
+		if c.AnsweredAt != nil {
+			return false
+		}
+		for i := len(c.Events) - 1; i >= 0; i-- {
+			switch c.Events[i].Type {
+			case EventNoResponse:
+				return true
+			case EventAnswered, EventReopened:
+				return false
+			}
+		}
+	}
+	return false
+}
