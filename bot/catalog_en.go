@@ -312,7 +312,7 @@ var catalogEN = map[string]string{
 	"refund.step.carrier":                  ":truck: Claim the loss from the carrier.",
 	"refund.step.none":                     ":no_entry_sign: No claim can succeed.",
 	"refund.step.own":                      ":receipt: Claim *%s* (%s) is *%s*, for %s: its details and the text to paste are in the thread.",
-	"refund.step.exists":                   ":receipt: Claim *%s* is already on this order (refund %s): the policy allows one claim per order.",
+	"refund.step.exists":                   ":receipt: Claim *%s* is already on this order, filed on refund %s in %s (`/sfp case %s` links to it): the policy allows one claim per order.",
 	"refund.noclaim.claim_exists":          "The policy allows one claim per order, and this order has one.",
 	"refund.noclaim.seller_refund":         "Only refunds issued by Amazon customer service qualify for reimbursement, and you issued this one yourself.",
 	"refund.noclaim.automatic_refund":      "Only refunds issued by Amazon customer service qualify for reimbursement, and Amazon issued this one automatically.",
@@ -421,4 +421,7 @@ var catalogEN = map[string]string{
 	"claims.to_file":                       "`%s` *%s* · order %s · %s · %s · to file by %s",
 	"claims.footer":                        "_To file_: refunds a reimbursement claim can still recover. `/sfp case <id>` shows one.",
 	"claim.settled":                        "Claim %s is %s: it has its outcome.",
+	// Personal data.
+	"card.purged":  ":lock: The buyer's words and data were erased on %s (retention period); the case's history stays.",
+	"purge.erased": ":lock: Erased: this message quoted a buyer whose data sfpdesk no longer keeps.",
 }

@@ -310,7 +310,7 @@ var catalogFR = map[string]string{
 	"refund.step.carrier":                  ":truck: Réclamez la perte au transporteur.",
 	"refund.step.none":                     ":no_entry_sign: Aucune réclamation ne peut aboutir.",
 	"refund.step.own":                      ":receipt: La réclamation *%s* (%s) est *%s*, pour %s : son détail et le texte à coller sont dans le fil.",
-	"refund.step.exists":                   ":receipt: La réclamation *%s* existe déjà sur cette commande (remboursement %s) : la politique n'en permet qu'une par commande.",
+	"refund.step.exists":                   ":receipt: La réclamation *%s* existe déjà sur cette commande, déposée sur le remboursement %s dans %s (`/sfp case %s` y mène) : la politique n'en permet qu'une par commande.",
 	"refund.noclaim.claim_exists":          "La politique permet une seule réclamation par commande, et cette commande en a une.",
 	"refund.noclaim.seller_refund":         "Seuls les remboursements émis par le service client Amazon ouvrent droit à un remboursement, et vous avez émis celui-ci vous-même.",
 	"refund.noclaim.automatic_refund":      "Seuls les remboursements émis par le service client Amazon ouvrent droit à un remboursement, et Amazon a émis celui-ci automatiquement.",
@@ -419,4 +419,7 @@ var catalogFR = map[string]string{
 	"claims.to_file":                       "`%s` *%s* · commande %s · %s · %s · à déposer avant %s",
 	"claims.footer":                        "_À déposer_ : remboursements qu'une demande de remboursement peut encore récupérer. `/sfp case <id>` en montre un.",
 	"claim.settled":                        "La réclamation %s est %s : elle a son issue.",
+	// Données personnelles.
+	"card.purged":  ":lock: Les mots et données de l'acheteur ont été effacés le %s (durée de conservation) ; l'historique du dossier reste.",
+	"purge.erased": ":lock: Effacé : ce message citait un acheteur dont sfpdesk ne garde plus les données.",
 }

@@ -117,6 +117,16 @@ type CardView struct {
 	Now  time.Time
 	// Host of the callback, shown instead of an agent for intake cases.
 	ReplyHost string
+	// Mask hides the buyer's contact data in what the card quotes; nil
+	// shows the text as it is.
+	Mask func(string) string
+}
+
+func (v CardView) mask(s string) string {
+	if v.Mask == nil {
+		return s
+	}
+	return v.Mask(s)
 }
 
 // QuestionMax is how much of a question a card shows; the whole text
@@ -161,20 +171,24 @@ func CaseCard(c *sfp.Case, v CardView) Message {
 		slack.NewSectionBlock(nil, fields, nil),
 	}
 	if c.Subject != "" {
-		blocks = append(blocks, section("*"+EscapeCut(c.Subject, 250)+"*"))
+		blocks = append(blocks, section("*"+EscapeCut(v.mask(c.Subject), 250)+"*"))
 	}
 	if strings.TrimSpace(c.Body) != "" {
-		q := Quote(c.Body, QuestionMax)
+		q := Quote(v.mask(c.Body), QuestionMax)
 		if len([]rune(c.Body)) > QuestionMax-10 {
 			q += "\n_" + T(l, "card.full_in_thread") + "_"
 		}
 		blocks = append(blocks, section(q))
 	}
-	blocks = append(blocks, contextLine(replyHint(c, v)))
+	if c.PurgedAt != nil {
+		blocks = append(blocks, contextLine(T(l, "card.purged", DateTag(*c.PurgedAt, l))))
+	} else {
+		blocks = append(blocks, contextLine(replyHint(c, v)))
+	}
 	if acts := cardActions(c, l); len(acts) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("case_actions", acts...))
 	}
-	text := T(l, "card.fallback", c.ID, c.Seller, Cut(c.Body, 200))
+	text := T(l, "card.fallback", c.ID, c.Seller, Cut(v.mask(c.Body), 200))
 	return Message{Text: text, Blocks: blocks}
 }
 
@@ -254,7 +268,7 @@ func cardActions(c *sfp.Case, l string) []slack.BlockElement {
 
 // AskConfirmation is posted where the agent asked: its thread is where the
 // seller's answer will arrive.
-func AskConfirmation(c *sfp.Case, lang, permalink string) Message {
+func AskConfirmation(c *sfp.Case, lang, permalink string, mask func(string) string) Message {
 	l := lang
 	head := T(l, "ask.confirm", c.ID, Escape(c.Seller))
 	if c.Triage {
@@ -267,7 +281,7 @@ func AskConfirmation(c *sfp.Case, lang, permalink string) Message {
 	if permalink != "" {
 		blocks = append(blocks, contextLine(T(l, "ask.from_message", permalink)))
 	} else if c.Body != "" {
-		blocks = append(blocks, section(Quote(c.Body, 1000)))
+		blocks = append(blocks, section(Quote(CardView{Mask: mask}.mask(c.Body), 1000)))
 	}
 	foot := T(l, "ask.thread_hint")
 	if c.DueAt != nil {
@@ -324,4 +338,11 @@ func TakeOverQuestion(caseID, other, lang string) []slack.Block {
 		section(T(lang, "take.confirm.text", Mention(other))),
 		slack.NewActionBlock(BlockTakeOver, button(ActionTake, T(lang, "take.confirm.yes"), caseID, slack.StyleDanger)),
 	}
+}
+
+// ErasedMessage replaces a message of ours that quoted a buyer once their
+// data is erased.
+func ErasedMessage(lang string) Message {
+	s := T(lang, "purge.erased")
+	return Message{Text: s, Blocks: []slack.Block{contextLine(s)}}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -65,6 +66,9 @@ type Settings struct {
 	// ClaimRemindBefore lists the reminders before a claim's filing
 	// deadline, longest first (SFPDESK_CLAIM_REMIND_BEFORE).
 	ClaimRemindBefore []time.Duration
+	// Retention is how long after a case closes its buyer data is kept
+	// (SFPDESK_RETENTION). Zero means the contract's 30d.
+	Retention sfp.Duration
 }
 
 // App handles everything Slack and the intake API send.
@@ -93,6 +97,7 @@ type App struct {
 	Catalog Products
 
 	table    []*command
+	purged   atomic.Bool // a scheduler sweep erased buyer data
 	members  members
 	initOnce sync.Once
 	bg       pool

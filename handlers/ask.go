@@ -69,7 +69,7 @@ func (a *App) ask(ctx context.Context, in askInput) (*sfp.Case, error) {
 		}
 		// The confirmation opens the CS-side thread, or replies in the
 		// thread the agent asked in.
-		confirm := bot.AskConfirmation(c, in.lang, in.permalink)
+		confirm := bot.AskConfirmation(c, in.lang, in.permalink, a.masker(c))
 		if in.threadTS != "" {
 			c.CSThread = sfp.MessageRef{Channel: in.channel, TS: in.threadTS}
 			if err := enqueueReply(tx, c, c.CSThread, confirm, now); err != nil {

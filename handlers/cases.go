@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/prompts"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
@@ -108,7 +109,7 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		// A question longer than the card shows follows in full in the
 		// thread, so nothing the buyer wrote is out of the seller's reach.
 		if utf8.RuneCountInString(c.Body) > bot.QuestionMax-10 {
-			for _, part := range splitText(c.Body, bot.MaxSectionText-100) {
+			for _, part := range splitText(a.masker(c)(c.Body), bot.MaxSectionText-100) {
 				full := bot.Message{Text: bot.T(p.lang, "card.full_text", bot.EscapeCut(part, bot.MaxSectionText-100))}
 				if _, err := enqueue(tx, c, c.Channel, full, id, now); err != nil {
 					return nil, err
@@ -126,7 +127,7 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 }
 
 func (a *App) cardView(c *sfp.Case, lang string) bot.CardView {
-	v := bot.CardView{Lang: lang, Now: a.Clock.Now()}
+	v := bot.CardView{Lang: lang, Now: a.Clock.Now(), Mask: a.masker(c)}
 	if c.CallbackURL != "" {
 		if u, err := url.Parse(c.CallbackURL); err == nil {
 			v.ReplyHost = u.Host
@@ -206,4 +207,12 @@ func loadCase(tx store.Tx, id string) (*sfp.Case, error) {
 		return nil, sfp.Errorf(sfp.ENOTFOUND, "no case %s", id)
 	}
 	return c, err
+}
+
+// masker hides a buyer's contact data in what Slack shows of a case: the
+// whole seller team reads its channel, and none of them needs the buyer's
+// e-mail, phone or address to answer (first names and order ids stay).
+func (a *App) masker(c *sfp.Case) func(string) string {
+	known := prompts.KnownPII{Name: c.Customer.Name}
+	return func(s string) string { return prompts.Mask(s, known) }
 }

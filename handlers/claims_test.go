@@ -155,8 +155,8 @@ func TestClaimRemindersOnTheFakeClock(t *testing.T) {
 		if ups := h.cardUpdates(c); len(ups) == 0 || !strings.Contains(string(ups[len(ups)-1].Blocks), "No claim can succeed") {
 			t.Errorf("the card was not redrawn with the closed window")
 		}
-		if e := h.entries(c.ID); len(e) != 0 {
-			t.Errorf("entries left: %v", e)
+		if e := h.claimEntries(c.ID); len(e) != 0 {
+			t.Errorf("claim entries left: %v", e)
 		}
 	})
 	t.Run("filed after the first reminder: no more reminders", func(t *testing.T) {
@@ -167,8 +167,8 @@ func TestClaimRemindersOnTheFakeClock(t *testing.T) {
 		if errs := h.submitErrors(bot.ModalClaimFile, c.ID, "U0ALICE", goodClaim()); errs != nil {
 			t.Fatalf("claim refused: %v", errs)
 		}
-		if e := h.entries(c.ID); len(e) != 0 {
-			t.Errorf("entries left after filing: %v", e)
+		if e := h.claimEntries(c.ID); len(e) != 0 {
+			t.Errorf("claim entries left after filing: %v", e)
 		}
 		h.sweepAt(deadline.AddDate(0, 0, 1))
 		var reminders int
@@ -211,7 +211,7 @@ func TestOneClaimPerOrder(t *testing.T) {
 	if ups := h.cardUpdates(second); len(ups) == 0 || !strings.Contains(ups[len(ups)-1].Text+string(ups[len(ups)-1].Blocks), "is already on this order") {
 		t.Errorf("the second refund's card was not redrawn")
 	}
-	if e := h.entries(second.ID); len(e) != 0 {
+	if e := h.claimEntries(second.ID); len(e) != 0 {
 		t.Errorf("the second refund still has claim entries: %v", e)
 	}
 	errs := h.submitErrors(bot.ModalClaimFile, second.ID, "U0ALICE", claimWith(goodClaim(), "amount", "15,00"))

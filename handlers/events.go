@@ -93,12 +93,34 @@ func (a *App) firstTime(m incoming) func(store.Tx) (bool, error) {
 
 // onMention runs "@sfpdesk <words>" like "/sfp <words>". Its private
 // answer, if any, comes as an ephemeral message in the same place.
+//
+// An ask is committed before the event is acknowledged, as a slash
+// command's is, so that Slack redelivers it if the bot fails first.
+// Everything else a mention asks for is answered with a Slack call, and so
+// runs after the acknowledgement: an ask inside a thread that takes its
+// question from the thread's first message, and every look-up.
 func (a *App) onMention(ctx context.Context, m incoming) error {
 	text := m.text
 	if a.BotUserID != "" {
 		text = strings.Replace(text, "<@"+a.BotUserID+">", "", 1)
 	}
 	text = strings.TrimSpace(stripLeadingMention(text))
+	if cmd, rest := findCommand(a.table, text); cmd != nil && cmd.name == "ask" {
+		_, perr := parseArgs(cmd.args, rest)
+		needsRoot := m.threadTS != "" && perr != nil && perr.field == "question"
+		if !needsRoot {
+			return a.mention(ctx, m, text)
+		}
+	}
+	a.background(ctx, func(ctx context.Context) {
+		if err := a.mention(ctx, m, text); err != nil {
+			a.Log.Error("mention failed", "event_id", m.eventID, "err", err)
+		}
+	})
+	return nil
+}
+
+func (a *App) mention(ctx context.Context, m incoming, text string) error {
 	thread := m.threadTS
 	if thread == "" {
 		thread = m.ts
@@ -134,9 +156,11 @@ func (a *App) onMention(ctx context.Context, m incoming) error {
 	if len(msg.Blocks.BlockSet) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks.BlockSet...))
 	}
-	if _, err := a.Slack.PostEphemeralContext(ctx, m.channel, m.user, opts...); err != nil {
-		a.Log.Warn("ephemeral answer to a mention failed", "channel", m.channel, "err", err)
-	}
+	a.background(ctx, func(ctx context.Context) {
+		if _, err := a.Slack.PostEphemeralContext(ctx, m.channel, m.user, opts...); err != nil {
+			a.Log.Warn("ephemeral answer to a mention failed", "channel", m.channel, "err", err)
+		}
+	})
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/prompts"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
@@ -305,18 +306,20 @@ func followUpMessage(c *sfp.Case, in *intakeRequest, lang string, reopened bool)
 	}
 	head := bot.T(lang, "intake.follow_up", who)
 	lines := []string{head}
-	if in.Subject != "" {
-		lines = append(lines, "*"+bot.EscapeCut(in.Subject, maxSubject)+"*")
+	known := prompts.KnownPII{Name: name}
+	subject, body := prompts.Mask(in.Subject, known), prompts.Mask(in.Body, known)
+	if subject != "" {
+		lines = append(lines, "*"+bot.EscapeCut(subject, maxSubject)+"*")
 	}
-	for _, part := range quoteParts(in.Body, bot.MaxSectionText-100) {
+	for _, part := range quoteParts(body, bot.MaxSectionText-100) {
 		lines = append(lines, bot.Quote(part, bot.MaxSectionText-100))
 	}
 	if reopened && c.DueAt != nil {
 		lines = append(lines, bot.T(lang, "intake.follow_up.reopened", bot.DateTag(*c.DueAt, lang)))
 	}
 	text := head
-	if in.Body != "" {
-		text += "\n" + bot.EscapeCut(in.Body, bot.MaxFallbackText-len(head)-1)
+	if body != "" {
+		text += "\n" + bot.EscapeCut(body, bot.MaxFallbackText-len(head)-1)
 	}
 	return bot.Message{Text: text, Blocks: bot.Sections(lines)}
 }

@@ -89,7 +89,9 @@ func (a *App) schedule(tx store.Tx, c *sfp.Case) error {
 }
 
 // clockKind reports whether schedule owns entries of kind k.
-func clockKind(k string) bool { return k == DueRemind || k == DueEscalate || k == DueClose }
+func clockKind(k string) bool {
+	return k == DueRemind || k == DueEscalate || k == DueClose || k == DuePurge
+}
 
 // dueID identifies an entry as the due index keys it.
 func dueID(e store.DueEntry) string {
@@ -128,6 +130,10 @@ func (a *App) dueEntries(c *sfp.Case, loc *time.Location) []store.DueEntry {
 		}
 	case sfp.StateAnswered, sfp.StateNoResponseNeeded:
 		out = append(out, store.DueEntry{At: a.closeAt(c, loc), CaseID: c.ID, Kind: DueClose})
+	case sfp.StateClosed:
+		if at, ok := a.purgeAt(c, loc); ok {
+			out = append(out, store.DueEntry{At: at, CaseID: c.ID, Kind: DuePurge})
+		}
 	}
 	return out
 }

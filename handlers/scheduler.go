@@ -36,6 +36,8 @@ func (a *App) FireDue(tx store.Tx, e store.DueEntry, now time.Time, late bool) e
 		return a.fireEscalation(tx, c, e, now, late)
 	case DueClose:
 		return a.fireClose(tx, c, e, now)
+	case DuePurge:
+		return a.firePurge(tx, c, now)
 	case DueClaimRemind:
 		return a.fireClaimReminder(tx, c, e, now, late)
 	case DueClaimLapse:

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -65,7 +66,7 @@ func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 		where += " (" + string(mp) + ")"
 	}
 	lines := []string{bot.T(c.lang, "seller.added", bot.Escape(name), where)}
-	if _, _, _, err := a.Slack.JoinConversationContext(ctx, channel); err != nil {
+	if !a.join(ctx, c, channel) {
 		lines = append(lines, bot.T(c.lang, "seller.invite", bot.ChannelLink(channel)))
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, strings.Join(lines, "\n"), false, false), nil, nil)}
@@ -73,6 +74,40 @@ func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 		blocks = append(blocks, bot.MoveTriagePrompt(name, triaged, c.lang)...)
 	}
 	return ephemeral(strings.Join(lines, "\n"), blocks...)
+}
+
+// join joins a seller's channel after the acknowledgement, waiting for
+// Slack at most lookupBudget. It reports false when Slack refused in time;
+// a refusal that comes later reaches the admin through the response_url.
+func (a *App) join(ctx context.Context, c *call, channel string) bool {
+	// Whoever moves state first answers: the acknowledgement (waiting, 0 →
+	// gave up, 1) or the join (0 → done in time, 2).
+	var state atomic.Int32
+	got := make(chan bool, 1)
+	a.background(ctx, func(ctx context.Context) {
+		_, _, _, err := a.Slack.JoinConversationContext(ctx, channel)
+		if err != nil {
+			a.Log.Warn("joining a seller's channel failed", "channel", channel, "err", err)
+		}
+		if state.CompareAndSwap(0, 2) {
+			got <- err == nil
+			return
+		}
+		if err != nil && c.responseURL != "" {
+			a.respond(ctx, c.responseURL, bot.T(c.lang, "seller.invite", bot.ChannelLink(channel)))
+		}
+	})
+	t := time.NewTimer(lookupBudget)
+	defer t.Stop()
+	select {
+	case ok := <-got:
+		return ok
+	case <-t.C:
+		if state.CompareAndSwap(0, 1) {
+			return true
+		}
+		return <-got
+	}
 }
 
 // cmdSellerSet stores a seller's time zone, language or on-call group.

@@ -66,6 +66,9 @@ func (a *App) openSendToSeller(ctx context.Context, cb slack.InteractionCallback
 		a.Log.Warn("opening the send-to-seller modal failed", "err", err)
 		return
 	}
+	// The card links to the message: fetched while the agent fills the
+	// modal, so that the submission need not wait for Slack.
+	a.background(ctx, func(ctx context.Context) { a.permalink(ctx, ref.Channel, ref.TS) })
 	// The message itself waits here, not in the modal, until submitted.
 	msg, _ := json.Marshal(shortcutMessage{User: cb.Message.User, Text: bot.Unescape(cb.Message.Text)})
 	err = a.Store.Update(ctx, func(tx store.Tx) error {
@@ -100,6 +103,16 @@ func (a *App) onSubmit(ctx context.Context, cb slack.InteractionCallback) any {
 		return a.submitSendToSeller(ctx, cb)
 	case bot.ModalRoute:
 		return a.submitRoute(ctx, cb)
+	case bot.ModalDraftEdit:
+		return a.submitDraftEdit(ctx, cb)
+	case bot.ModalClaimFile:
+		return a.submitClaim(ctx, cb, sfp.ClaimTypeReimbursement)
+	case bot.ModalCarrierClaim:
+		return a.submitClaim(ctx, cb, sfp.ClaimTypeCarrier)
+	case bot.ModalClaimStatus:
+		return a.submitClaimStatus(ctx, cb)
+	case bot.ModalRefundMark:
+		return a.submitRefundMark(ctx, cb)
 	}
 	return nil
 }
@@ -165,7 +178,7 @@ func (a *App) submitSendToSeller(ctx context.Context, cb slack.InteractionCallba
 		seller: seller, orderID: order, question: question,
 		user: cb.User.ID, userName: cb.User.Name, channel: ref.Channel, threadTS: thread,
 		responseURL: ref.ResponseURL, lang: lang,
-		permalink: a.permalink(ctx, ref.Channel, ref.TS),
+		permalink: a.permalinkWithin(ctx, ref.Channel, ref.TS, lookupBudget),
 		guard: func(tx store.Tx) (bool, error) {
 			key := "view/" + cb.View.ID
 			if _, seen, err := tx.Seen(store.SeenMessage, key); err != nil || seen {
@@ -184,10 +197,14 @@ func (a *App) permalink(ctx context.Context, channel, ts string) string {
 	if channel == "" || ts == "" {
 		return ""
 	}
+	if link, ok := a.cachedLink(channel, ts); ok {
+		return link
+	}
 	link, err := a.Slack.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channel, Ts: ts})
 	if err != nil {
 		return ""
 	}
+	a.storeLink(channel, ts, link)
 	return link
 }
 

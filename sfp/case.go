@@ -44,8 +44,17 @@ type Case struct {
 	ReceivedAt time.Time  `json:"received_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DueAt      *time.Time `json:"due_at,omitempty"`
+	// ClaimBy is, on a refund notice, the last moment to file a
+	// reimbursement claim on its refund (ClaimDeadline): the notice itself
+	// has no deadline, its claim has one (DESIGN §4.8). It is fixed when
+	// the notice arrives, with the claim window then in force.
+	ClaimBy    *time.Time `json:"claim_by,omitempty"`
 	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	// PurgedAt is when the buyer's data was erased, SFPDESK_RETENTION after
+	// the case closed or on a data-subject request; the case's skeleton and
+	// figures stay.
+	PurgedAt *time.Time `json:"purged_at,omitempty"`
 	// Breached becomes true once the case is late and stays true, as Amazon
 	// keeps counting a late response even after it is sent.
 	Breached bool `json:"breached,omitempty"`
@@ -60,6 +69,12 @@ type Case struct {
 	Refund *Refund `json:"refund,omitempty"`
 	Return *Return `json:"return,omitempty"`
 	Claim  *Claim  `json:"claim,omitempty"`
+
+	// Drafts, Held and Answers are the replies proposed, kept back and sent
+	// (draft.go): personal data, purged with the rest of the case's.
+	Drafts  []Draft     `json:"drafts,omitempty"`
+	Held    []HeldReply `json:"held,omitempty"`
+	Answers []Answer    `json:"answers,omitempty"`
 
 	Events []Event `json:"events,omitempty"`
 }
@@ -112,15 +127,6 @@ type Return struct {
 	Carrier    string    `json:"carrier,omitempty"`
 }
 
-// Claim is a reimbursement or carrier claim on a refund.
-type Claim struct {
-	ID       string     `json:"id"`
-	Type     string     `json:"type"` // "reimbursement" or "carrier"
-	Status   string     `json:"status"`
-	Amount   Money      `json:"amount"`
-	Deadline *time.Time `json:"deadline,omitempty"`
-}
-
 // Event is one line of a case's history.
 type Event struct {
 	At     time.Time `json:"at"`
@@ -149,6 +155,7 @@ const (
 	EventRefunded    = "refunded"
 	EventClaimFiled  = "claim_filed"
 	EventClaimStatus = "claim_status"
+	EventPurged      = "purged"
 )
 
 // AddEvent appends an event to the case's history.

@@ -17,6 +17,8 @@ var (
 	ErrInUse = errors.New("database in use by another process")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("database closed")
+	// ErrConflict is returned for a second claim on an order that has one.
+	ErrConflict = errors.New("conflict")
 )
 
 // Store opens transactions over sfpdesk's state.
@@ -43,6 +45,7 @@ type Tx interface {
 	DueTx
 	OutboxTx
 	CallbackTx
+	ClaimTx
 }
 
 // CaseTx reads and writes cases. PutCase keeps the look-up indexes (by
@@ -172,6 +175,9 @@ type OutboxTx interface {
 	// Pending returns up to limit pending messages of a channel, oldest
 	// first.
 	Pending(channel string, limit int) ([]*OutboxMessage, error)
+	// OutboxForCase lists every message of a case, oldest first: erasing a
+	// buyer's data reaches the bot's messages about them too.
+	OutboxForCase(caseID string) ([]*OutboxMessage, error)
 }
 
 // Callback delivery states.
@@ -242,4 +248,18 @@ type CallbackTx interface {
 	NextCallback() (time.Time, bool, error)
 	// CaseCallbacks lists the callbacks of one case, oldest first.
 	CaseCallbacks(caseID string) ([]*Callback, error)
+}
+
+// ClaimTx keeps reimbursement and carrier claims. The SFP reimbursement
+// policy allows one claim per order, and the store holds to it: PutClaim
+// refuses a second claim on an order with ErrConflict.
+type ClaimTx interface {
+	// NextClaimNumber allocates a claim number; the first is 1001.
+	NextClaimNumber() (uint64, error)
+	Claim(id string) (*sfp.Claim, error)
+	PutClaim(cl *sfp.Claim) error
+	ClaimByOrder(orderID string) (*sfp.Claim, error)
+	// OpenClaims lists the claims not yet settled (paid or denied) of a
+	// seller ("" for all), by number.
+	OpenClaims(seller string) ([]*sfp.Claim, error)
 }

@@ -384,6 +384,7 @@ func TestTakeAndTakeOver(t *testing.T) {
 		if _, err := h.interact(ctx, ic); err != nil {
 			t.Fatal(err)
 		}
+		settle(t, h) // the question is posted after the click's acknowledgement
 		if c := loadCase(t, h, "SFP-1001"); c.TakenBy != marie {
 			t.Fatalf("taken over without asking: %q", c.TakenBy)
 		}

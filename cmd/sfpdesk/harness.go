@@ -37,6 +37,8 @@ type harnessOptions struct {
 	Log    io.Writer
 	// Configure adjusts the configuration before the bot starts.
 	Configure func(*Config)
+	// HTTPClient, when set, carries the bot's calls to the fake Slack.
+	HTTPClient *http.Client
 }
 
 const harnessSecret = "demo-signing-secret"
@@ -68,7 +70,7 @@ func startHarness(ctx context.Context, o harnessOptions) (*harness, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
-	h.Main = &Main{Config: cfg, Clock: clock, Log: slog.New(slog.NewJSONHandler(logw, nil))}
+	h.Main = &Main{Config: cfg, Clock: clock, Log: slog.New(slog.NewJSONHandler(logw, nil)), HTTPClient: o.HTTPClient}
 	if err := h.Main.Open(ctx); err != nil {
 		fake.Close()
 		return nil, err
@@ -177,8 +179,16 @@ func (h *harness) Settle(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		if (h.Main.Socket == nil || h.Main.Socket.Idle()) && h.Main.Outbox.Idle(ctx) {
+		if (h.Main.Socket == nil || h.Main.Socket.Idle()) && h.Main.App.Idle() && h.Main.Outbox.Idle(ctx) {
 			return nil
+		}
+		// The outbox waits on the simulated clock for Slack's rate limits
+		// and its back-off: move the clock rather than wait for nothing.
+		if at, ok := h.Main.Outbox.NextWake(); ok {
+			if now := h.Clock.Now(); !at.After(now) {
+				at = now.Add(time.Millisecond)
+			}
+			h.Clock.Set(at)
 		}
 		select {
 		case <-ctx.Done():

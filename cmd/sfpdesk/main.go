@@ -1,5 +1,5 @@
 // Command sfpdesk runs the sfpdesk Slack bot and its tools: serve, demo,
-// check, backup, manifest.
+// check, backup, manifest, eval-drafts.
 package main
 
 import (
@@ -22,6 +22,8 @@ Commands:
   check        check every setting, one line each; exit 1 on any error
   backup       --out FILE [--force]: a consistent copy of the database
   manifest     [--url https://host]: print the Slack app manifest
+  purge        --case SFP-… | --order …: erase one buyer's data now, with proof
+  eval-drafts  [--templates] [--model NAME]: score drafted replies on the evaluation questions
 
 Configuration comes from the environment, then from .env (see .env.example).
 `
@@ -45,8 +47,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCheck(context.Background(), cfg, problems, stdout, nil)
 	case "backup":
 		return runBackup(args[1:], stdout, stderr)
+	case "purge":
+		return runPurge(args[1:], stdout, stderr)
 	case "manifest":
 		return runManifest(args[1:], stdout, stderr)
+	case "eval-drafts":
+		return runEvalDrafts(args[1:], os.LookupEnv, ".env", stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

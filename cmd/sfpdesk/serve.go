@@ -103,7 +103,7 @@ func (m *Main) Open(ctx context.Context) error {
 			Lang: cfg.Lang, Location: cfg.Location, SLA: cfg.SLA,
 			RemindBefore: cfg.RemindBefore, QuietHours: cfg.QuietHours, CloseAfter: cfg.CloseAfter,
 			IntakeToken: cfg.IntakeToken, CallbackAllow: cfg.CallbackAllow,
-			ClaimWindow: cfg.ClaimWindow, ClaimRemindBefore: cfg.ClaimRemindBefore,
+			ClaimWindow: cfg.ClaimWindow, ClaimRemindBefore: cfg.ClaimRemindBefore, Retention: cfg.Retention,
 		},
 	}
 	if d := newDrafter(cfg, m.Clock, m.Log); d != nil {
@@ -112,7 +112,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if c := openCatalog(cfg, m.Log); c != nil {
 		m.App.Catalog = c
 	}
-	m.Scheduler = &bot.Scheduler{Store: db, Clock: m.Clock, Log: m.Log, Fire: m.App.FireDue, Fired: func(int) { m.Outbox.Notify() }}
+	m.Scheduler = &bot.Scheduler{Store: db, Clock: m.Clock, Log: m.Log, Fire: m.App.FireDue, Fired: func(int) { m.Outbox.Notify(); m.App.AfterFire() }}
 	m.App.Due = m.Scheduler
 	m.Outbox.Rescue = m.App.Rescue
 	m.Callbacks = &bot.Callbacks{
@@ -290,6 +290,7 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 func (m *Main) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("POST /admin/purge", m.adminPurge)
 	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="sfpdesk.db"`)

@@ -32,6 +32,8 @@ var (
 		":speech_balloon:", "💬", ":warning:", "⚠️", ":rotating_light:", "🚨",
 		":paperclip:", "📎", ":tada:", "🎉", ":information_source:", "ℹ️",
 		":disappointed:", "😞", ":alarm_clock:", "⏰", ":arrow_right:", "➡️",
+		":moneybag:", "💰", ":receipt:", "🧾", ":truck:", "🚚", ":no_entry_sign:", "🚫",
+		":package:", "📦", ":hourglass:", "⌛", ":arrows_counterclockwise:", "🔄",
 	)
 )
 

@@ -19,21 +19,22 @@ import (
 // step by the methods that write the records they index.
 var (
 	bMeta        = []byte("meta")
-	bCases       = []byte("cases")        // number(8) → case JSON
-	bByOrder     = []byte("idx_order")    // order \x00 number(8) → ∅
-	bByMessage   = []byte("idx_message")  // channel \x00 ts → number(8)
-	bOpen        = []byte("idx_open")     // seller \x00 number(8) → ∅
-	bSellers     = []byte("sellers")      // name → seller JSON
-	bSeen        = []byte("seen")         // space → (key → at(8) value)
-	bDue         = []byte("due")          // at(8) case \x00 kind \x00 detail → entry JSON
-	bDueByCase   = []byte("idx_due_case") // case \x00 dueKey → ∅
-	bOutbox      = []byte("outbox")       // id(8) → message JSON
-	bOutboxQueue = []byte("outbox_queue") // channel \x00 id(8) → ∅ (pending only)
+	bCases       = []byte("cases")           // number(8) → case JSON
+	bByOrder     = []byte("idx_order")       // order \x00 number(8) → ∅
+	bByMessage   = []byte("idx_message")     // channel \x00 ts → number(8)
+	bOpen        = []byte("idx_open")        // seller \x00 number(8) → ∅
+	bSellers     = []byte("sellers")         // name → seller JSON
+	bSeen        = []byte("seen")            // space → (key → at(8) value)
+	bDue         = []byte("due")             // at(8) case \x00 kind \x00 detail → entry JSON
+	bDueByCase   = []byte("idx_due_case")    // case \x00 dueKey → ∅
+	bOutbox      = []byte("outbox")          // id(8) → message JSON
+	bOutboxQueue = []byte("outbox_queue")    // channel \x00 id(8) → ∅ (pending only)
+	bOutboxCase  = []byte("idx_outbox_case") // case \x00 id(8) → ∅
 
 	kNextCase = []byte("next_case")
 )
 
-var allBuckets = [][]byte{bMeta, bCases, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bCallbacks, bCallbackQueue, bCallbackByCase}
+var allBuckets = [][]byte{bMeta, bCases, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bClaimOpen}
 
 func createBuckets(btx *bbolt.Tx) error {
 	for _, b := range allBuckets {
@@ -447,6 +448,11 @@ func (t *tx) PutOutbox(m *store.OutboxMessage) error {
 	if err := t.bucket(bOutbox).Put(u64(m.ID), v); err != nil {
 		return err
 	}
+	if m.CaseID != "" {
+		if err := t.bucket(bOutboxCase).Put(key([]byte(m.CaseID), u64(m.ID)), nil); err != nil {
+			return err
+		}
+	}
 	qk := key([]byte(m.Channel), u64(m.ID))
 	if m.State == store.OutboxPending {
 		return t.bucket(bOutboxQueue).Put(qk, nil)
@@ -476,6 +482,20 @@ func (t *tx) Pending(channel string, limit int) ([]*store.OutboxMessage, error) 
 	prefix := append([]byte(channel), 0)
 	c := t.bucket(bOutboxQueue).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < limit; k, _ = c.Next() {
+		m, err := t.OutboxMessage(binary.BigEndian.Uint64(k[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (t *tx) OutboxForCase(caseID string) ([]*store.OutboxMessage, error) {
+	var out []*store.OutboxMessage
+	prefix := append([]byte(caseID), 0)
+	c := t.bucket(bOutboxCase).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		m, err := t.OutboxMessage(binary.BigEndian.Uint64(k[len(prefix):]))
 		if err != nil {
 			return nil, err

@@ -32,6 +32,7 @@ func Run(t *testing.T, open Opener) {
 		{"the due index is ordered by time", testDue},
 		{"outbox queues per channel in order", testOutbox},
 		{"callbacks queue by due time and by case", testCallbacks},
+		{"claims: one per order, open ones by seller", testClaims},
 		{"concurrent batches never share a case number", testConcurrentBatch},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
@@ -347,7 +348,7 @@ func testOutbox(t *testing.T, s store.Store) {
 	var ids []uint64
 	s.Update(ctx, func(tx store.Tx) error {
 		for i, ch := range []string{"C0B", "C0A", "C0B", "C0A"} {
-			id, err := tx.Enqueue(&store.OutboxMessage{Channel: ch, Text: fmt.Sprint(i)})
+			id, err := tx.Enqueue(&store.OutboxMessage{Channel: ch, CaseID: []string{"SFP-1", "SFP-2"}[i%2], Text: fmt.Sprint(i)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -362,6 +363,10 @@ func testOutbox(t *testing.T, s store.Store) {
 		chs, _ := tx.PendingChannels()
 		if fmt.Sprint(chs) != "[C0A C0B]" {
 			t.Errorf("PendingChannels = %v", chs)
+		}
+		byCase, err := tx.OutboxForCase("SFP-1")
+		if err != nil || len(byCase) != 2 || byCase[0].ID != ids[0] || byCase[1].ID != ids[2] {
+			t.Errorf("OutboxForCase = %+v, %v", byCase, err)
 		}
 		b, _ := tx.Pending("C0B", 10)
 		if len(b) != 2 || b[0].Text != "0" || b[1].Text != "2" || b[0].State != store.OutboxPending || b[0].Op != store.OpPost {

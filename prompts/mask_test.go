@@ -1,0 +1,45 @@
+package prompts
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMask(t *testing.T) {
+	tests := []struct {
+		name       string
+		text       string
+		known      KnownPII
+		want, gone []string
+	}{
+		{"contact data is hidden, the order id stays",
+			"Bonjour, je suis Marie Dupont, joignable au 06 12 34 56 78 ou marie.dupont@example.com. Commande 171-5550123-7654321.",
+			KnownPII{Name: "Marie Dupont"},
+			[]string{"Marie", "‹phone hidden›", "‹e-mail hidden›", "171-5550123-7654321"},
+			[]string{"Dupont", "06 12 34 56 78", "marie.dupont@example.com"}},
+		{"a surname alone is hidden, the first name stays",
+			"Question Dupont pour Marie", KnownPII{Name: "Marie Dupont"},
+			[]string{"Question", "Marie"}, []string{"Dupont"}},
+		{"a postal address is hidden",
+			"Please send it to 12 rue de la Paix, 75002 Paris instead.",
+			KnownPII{Address: []string{"12 rue de la Paix", "75002 Paris"}},
+			[]string{"‹address hidden›"},
+			[]string{"rue de la Paix", "75002"}},
+		{"a text without personal data is unchanged", "Is the charger USB-C?", KnownPII{}, []string{"Is the charger USB-C?"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Mask(tc.text, tc.known)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("lacks %q: %q", w, got)
+				}
+			}
+			for _, g := range tc.gone {
+				if strings.Contains(got, g) {
+					t.Errorf("still shows %q: %q", g, got)
+				}
+			}
+		})
+	}
+}
