@@ -888,8 +888,8 @@ func TestRepliesOweCallbacks(t *testing.T) {
 		}
 	}
 	reply("1793613601.000100", "// the buyer again, check the tracking")
-	reply("1793613602.000100", "Votre colis part demain : <https://track.example/1|suivi>")
-	reply("1793613602.000100", "Votre colis part demain : <https://track.example/1|suivi>") // redelivered
+	reply("1793613602.000100", "Votre colis part demain : <https://www.amazon.fr/gp/your-orders|suivi>")
+	reply("1793613602.000100", "Votre colis part demain : <https://www.amazon.fr/gp/your-orders|suivi>") // redelivered
 	reply("1793613603.000100", "Et il arrive jeudi.")
 	var cbs []*store.Callback
 	e.db.View(context.Background(), func(tx store.Tx) error {
@@ -901,7 +901,7 @@ func TestRepliesOweCallbacks(t *testing.T) {
 		t.Fatalf("callbacks = %d, want an answer and a follow-up (no note, no repeat)", len(cbs))
 	}
 	if a, f := cbs[0], cbs[1]; a.Type != bot.CallbackAnswer || f.Type != bot.CallbackFollowUp || f.After != a.ID ||
-		a.Answer != "Votre colis part demain : suivi (https://track.example/1)" || a.ByID != "U0SELLER" ||
+		a.Answer != "Votre colis part demain : suivi (https://www.amazon.fr/gp/your-orders)" || a.ByID != "U0SELLER" ||
 		a.URL != "https://helpdesk.example/cb" || a.SourceID != "hd-order_question" || utcOffset(&a.AnsweredAt) != 3600 {
 		t.Errorf("callbacks = %+v / %+v", a, f)
 	}
@@ -983,7 +983,7 @@ func TestIntakeAnswerReachesTheIntegration(t *testing.T) {
 		t.Errorf("card = %s", card.Blocks)
 	}
 
-	fake.PostAsUser(acmeChannel, "U0SELLER", "Il part demain, <https://track.example/1|suivi ici>.", card.TS)
+	fake.PostAsUser(acmeChannel, "U0SELLER", "Il part demain, <https://www.amazon.fr/gp/your-orders|suivi ici>.", card.TS)
 	var d delivery
 	select {
 	case d = <-got:
@@ -998,7 +998,7 @@ func TestIntakeAnswerReachesTheIntegration(t *testing.T) {
 	json.Unmarshal(d.body, &p)
 	want := map[string]any{
 		"type": "answer", "case_id": "SFP-1001", "source_id": "hd-order_question",
-		"answer": "Il part demain, suivi ici (https://track.example/1).", "answered_at": "2026-11-02T11:00:00+01:00",
+		"answer": "Il part demain, suivi ici (https://www.amazon.fr/gp/your-orders).", "answered_at": "2026-11-02T11:00:00+01:00",
 		"answered_by": map[string]any{"id": "U0SELLER", "name": "marie"},
 		"delivery_id": d.header.Get(bot.HeaderDelivery),
 	}

@@ -292,14 +292,14 @@ func TestDueEntriesFollowTheCaseState(t *testing.T) {
 				return c.ID
 			},
 			[]string{"close Mon 9 Nov 11:00:00"}},
-		{"closed: nothing due", monday10,
+		{"closed: only the erasure of the buyer's data is due, a retention period later", monday10,
 			func(h *clocks) string {
 				c := h.newCase(sfp.KindProductQuestion, monday10)
 				h.app.markAnswered(context.Background(), c.ID, "U0ALICE")
 				h.sweepAt(monday10.Add(7 * 24 * time.Hour))
 				return c.ID
 			},
-			nil},
+			[]string{"purge Wed 9 Dec 10:00:00"}},
 		{"reopened after closing: a fresh 24 h clock from the reopening", monday10,
 			func(h *clocks) string {
 				c := h.newCase(sfp.KindProductQuestion, monday10)
@@ -610,8 +610,8 @@ func TestAnsweredCaseClosesAfterCloseAfter(t *testing.T) {
 	if len(ups) != updates+1 || !strings.Contains(string(ups[len(ups)-1].Blocks), bot.ActionReopen) {
 		t.Errorf("card not refreshed with a Reopen button")
 	}
-	if e := h.entries(c.ID); len(e) != 0 {
-		t.Errorf("closed case keeps %q", e)
+	if e := h.entries(c.ID); len(e) != 1 || !strings.HasPrefix(e[0], "purge ") {
+		t.Errorf("closed case keeps %q; want only its retention purge", e)
 	}
 }
 

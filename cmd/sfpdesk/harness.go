@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -26,8 +27,10 @@ type harness struct {
 	Secret string
 	Socket bool
 
-	cancel context.CancelFunc
-	done   chan error
+	cancel   context.CancelFunc
+	done     chan error
+	stopOnce sync.Once
+	stopErr  error
 }
 
 type harnessOptions struct {
@@ -103,11 +106,23 @@ func (h *harness) URL(path string) string { return "http://" + h.Main.PublicAddr
 
 // Stop stops the bot as a signal would, then the fake.
 func (h *harness) Stop() error {
-	h.cancel()
-	err := <-h.done
-	h.Main.Close()
-	h.Fake.Close()
-	return err
+	h.stopOnce.Do(func() {
+		h.StopBot()
+		h.Fake.Close()
+	})
+	return h.stopErr
+}
+
+// StopBot stops the bot as a signal would and closes its database, leaving
+// the fake Slack up; Stop may still be called after it.
+func (h *harness) StopBot() error {
+	if h.cancel != nil {
+		h.cancel()
+		h.stopErr = <-h.done
+		h.cancel = nil
+		h.Main.Close()
+	}
+	return h.stopErr
 }
 
 // Slash runs "/sfp text" as user in channel, the way the transport in use

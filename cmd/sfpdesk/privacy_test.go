@@ -49,15 +49,19 @@ func newPrivacyDesk(t *testing.T, logs io.Writer) *harness {
 
 // postContact sends a buyer's question through the intake API.
 func postContact(t *testing.T, h *harness, sourceID string) string {
-	return postContactText(t, h, sourceID, buyerText, http.StatusAccepted)
+	return postContactAs(t, h, sourceID, buyerName, buyerText, http.StatusAccepted)
 }
 
 func postContactText(t *testing.T, h *harness, sourceID, text string, status int) string {
+	return postContactAs(t, h, sourceID, buyerName, text, status)
+}
+
+func postContactAs(t *testing.T, h *harness, sourceID, name, text string, status int) string {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{
 		"source_id": sourceID, "kind": "product_question", "seller": "acme", "order_id": order,
-		"customer": map[string]string{"name": buyerName, "language": "fr"},
-		"subject":  "Question " + buyerSurname, "body": text,
+		"customer": map[string]string{"name": name, "language": "fr"},
+		"subject":  "Question " + name, "body": text,
 	})
 	req, _ := http.NewRequest(http.MethodPost, h.URL("/api/v1/contacts"), bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+intakeToken)
@@ -143,7 +147,7 @@ func TestRetentionErasesBuyerDataProvably(t *testing.T) {
 func TestPurgeOnRequest(t *testing.T) {
 	h := newPrivacyDesk(t, nil)
 	first := postContact(t, h, "mail-3")
-	postContactText(t, h, "mail-4", "Second question about the QZ-5512 lamp.", http.StatusAccepted)
+	postContactAs(t, h, "mail-4", "Ottilie Brennecke", "Second question about the QZ-5512 lamp.", http.StatusAccepted)
 	cfg := *h.Main.Config
 	cfg.AdminAddr = h.Main.AdminAddr()
 
@@ -156,15 +160,12 @@ func TestPurgeOnRequest(t *testing.T) {
 		t.Fatalf("case not purged: %+v", c)
 	}
 	// Without a bot, directly, by order: the second case goes too.
-	h.cancel()
-	<-h.done
-	h.Main.Close()
-	h.done <- nil
+	h.StopBot()
 	rep = purge(&cfg, "", order, http.DefaultClient)
 	if rep.Error != "" || len(rep.Cases) != 2 || rep.Remaining != 0 {
 		t.Fatalf("purge by order: %+v", rep)
 	}
-	if found := fileHas(t, cfg.DBPath, buyerSurname, buyerEmail, "XQ-7731", "QZ-5512"); len(found) != 0 {
+	if found := fileHas(t, cfg.DBPath, buyerSurname, buyerEmail, "XQ-7731", "QZ-5512", "Brennecke"); len(found) != 0 {
 		t.Fatalf("still in the file: %q", found)
 	}
 	if rep := purge(&cfg, "SFP-9999", "", http.DefaultClient); rep.Error == "" {

@@ -317,10 +317,7 @@ func TestBackupCommand(t *testing.T) {
 	assertRestorable(t, out, "acme")
 
 	// Without a running bot: read directly.
-	h.cancel()
-	<-h.done
-	h.Main.Close()
-	h.done <- nil
+	h.StopBot()
 	direct := filepath.Join(t.TempDir(), "direct.db")
 	if _, via, err := backup(&cfg, direct, false, http.DefaultClient); err != nil || !strings.Contains(via, "directly") {
 		t.Fatalf("backup without a bot: %q, %v", via, err)
