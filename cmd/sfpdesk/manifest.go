@@ -24,7 +24,6 @@ var botScopes = []struct{ name, why string }{
 	{"groups:read", "who is in a private seller channel: only its members see its cases"},
 	{"im:history", "what people write to sfpdesk in a direct message"},
 	{"im:write", "answer an agent by direct message where sfpdesk cannot post in their channel"},
-	{"usergroups:read", "the on-call user group that reminders mention (/sfp seller set … oncall)"},
 	{"users:read", "names of who asked, took and answered a case"},
 }
 

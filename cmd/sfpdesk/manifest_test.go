@@ -42,7 +42,7 @@ func TestManifestFile(t *testing.T) {
 // workspace admin to refuse the app.
 var wantScopes = []string{
 	"app_mentions:read", "channels:history", "channels:join", "channels:read", "chat:write", "commands",
-	"groups:history", "groups:read", "im:history", "im:write", "usergroups:read", "users:read",
+	"groups:history", "groups:read", "im:history", "im:write", "users:read",
 }
 
 func TestManifestSocketMode(t *testing.T) {
