@@ -147,7 +147,7 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 	}
 
 	fmt.Fprintf(out, "\n== What each channel saw ==\n\n")
-	for _, ch := range []string{demoCS, demoSellerCh, demoTriage} {
+	for _, ch := range []string{demoCS, demoSellerCh, demoTriage, demoEscalate} {
 		fmt.Fprintln(out, d.tr.channel(f, ch))
 	}
 	fmt.Fprintf(out, "The note starting with // stayed in #acme-support; the answer reached @karim in his thread.\n")
