@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/sfpdesk/sfpdesk/bot"
@@ -62,6 +63,23 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 	}
 	if c.Asker != nil {
 		c.Asker.ResponseURL = ""
+	}
+	// A claim's justification and photo links may show the buyer's item,
+	// address label or words; the claim's figures stay.
+	if c.Claim != nil {
+		c.Claim.Evidence.Justification, c.Claim.Evidence.Photos = "", nil
+	}
+	if c.OrderID != "" {
+		cl, err := tx.ClaimByOrder(c.OrderID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+		if cl != nil && cl.CaseID == c.ID {
+			cl.Evidence.Justification, cl.Evidence.Photos = "", nil
+			if err := tx.PutClaim(cl); err != nil {
+				return false, err
+			}
+		}
 	}
 	c.PurgedAt = &now
 	c.AddEvent(now, sfp.EventPurged, by, "")
@@ -211,6 +229,10 @@ func personalValues(c *sfp.Case) []string {
 	}
 	if c.Refund != nil {
 		out = append(out, c.Refund.Note)
+	}
+	if c.Claim != nil {
+		out = append(out, c.Claim.Evidence.Justification)
+		out = append(out, c.Claim.Evidence.Photos...)
 	}
 	var keep []string
 	for _, v := range out {
