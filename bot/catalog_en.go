@@ -423,5 +423,5 @@ var catalogEN = map[string]string{
 	"claim.settled":                        "Claim %s is %s: it has its outcome.",
 	// Personal data.
 	"card.purged":  ":lock: The buyer's words and data were erased on %s (retention period); the case's history stays.",
-	"purge.erased": ":lock: Erased: this message quoted a buyer whose data sfpdesk no longer keeps.",
+	"purge.erased": ":lock: Erased with the buyer's data at the end of the retention period.",
 }

@@ -421,5 +421,5 @@ var catalogFR = map[string]string{
 	"claim.settled":                        "La réclamation %s est %s : elle a son issue.",
 	// Données personnelles.
 	"card.purged":  ":lock: Les mots et données de l'acheteur ont été effacés le %s (durée de conservation) ; l'historique du dossier reste.",
-	"purge.erased": ":lock: Effacé : ce message citait un acheteur dont sfpdesk ne garde plus les données.",
+	"purge.erased": ":lock: Effacé avec les données de l'acheteur à la fin de la durée de conservation.",
 }

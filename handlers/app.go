@@ -96,11 +96,12 @@ type App struct {
 	// knows no product.
 	Catalog Products
 
-	table    []*command
-	purged   atomic.Bool // a scheduler sweep erased buyer data
-	members  members
-	initOnce sync.Once
-	bg       pool
+	table       []*command
+	purged      atomic.Bool // a scheduler sweep erased buyer data
+	compactions atomic.Int64
+	members     members
+	initOnce    sync.Once
+	bg          pool
 }
 
 var _ bot.Handler = (*App)(nil)

@@ -91,7 +91,7 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 	}
 	erased := bot.ErasedMessage(p.lang)
 	for _, m := range msgs {
-		if m.Op == store.OpPost && m.ID != c.Card.OutboxID && m.Text != "" {
+		if m.Op == store.OpPost && m.ID != c.Card.OutboxID {
 			// A message of ours that quoted the buyer is edited in Slack:
 			// the bot cannot edit people's messages, only its own.
 			switch m.State {
@@ -162,6 +162,7 @@ func (a *App) compact() (before, after int64, err error) {
 	if !ok {
 		return 0, 0, nil
 	}
+	defer a.compactions.Add(1)
 	before, after, err = c.Compact()
 	if err != nil {
 		a.Log.Error("compacting the database after a purge failed", "err", err)
@@ -242,3 +243,6 @@ func personalValues(c *sfp.Case) []string {
 	}
 	return keep
 }
+
+// Compactions counts the compactions done after purges.
+func (a *App) Compactions() int64 { return a.compactions.Load() }

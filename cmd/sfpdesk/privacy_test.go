@@ -127,6 +127,13 @@ func TestRetentionErasesBuyerDataProvably(t *testing.T) {
 	h.Clock.Advance(30*24*time.Hour + time.Minute)
 	waitCase(t, h, id, func(c *sfp.Case) bool { return c.PurgedAt != nil })
 	settle(t, h)
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Main.App.Compactions() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the purge was never followed by a compaction")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	c := loadCase(t, h, id)
 	if c.Body != "" || c.Subject != "" || c.Customer.Name != "" {
