@@ -28,7 +28,7 @@ func NewMetrics(st store.Store, clock sfp.Clock) *Metrics {
 		Registry: prometheus.NewRegistry(),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sfpdesk_deliveries_total",
-			Help: "Slack messages delivered by the outbox, by result (sent, retried, failed, reconciled, superseded).",
+			Help: "Outbox deliveries by result: sent; reconciled (found already posted after an unknown outcome); superseded (an update merged into a later one); retried; failed (refused for good); rescued (refused, then delivered another way).",
 		}, []string{"result"}),
 		ratelimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sfpdesk_slack_ratelimited_total",

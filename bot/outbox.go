@@ -106,9 +106,15 @@ type Outbox struct {
 type sender struct {
 	channel string
 	posts   *budget
+	poke    chan struct{} // ends a nap that a new post could cut short
 }
 
-type nap struct{ until time.Time }
+type nap struct {
+	until time.Time
+	// pokable is set when the channel has no post waiting: a new one could
+	// go at once, so Notify wakes the sender.
+	pokable bool
+}
 
 // Defaults of the budgets, from Slack's published limits.
 const (
@@ -159,6 +165,20 @@ func (o *Outbox) Notify() {
 	case o.wake <- struct{}{}:
 	default:
 	}
+	// A sender asleep while its channel's posts are all sent (it waits for
+	// the update budget) would hold a new post for up to maxNap. Senders
+	// waiting for a post's own turn are left asleep: nothing committed
+	// since can go before that post.
+	o.mu.Lock()
+	for s, n := range o.naps {
+		if n.pokable {
+			select {
+			case s.poke <- struct{}{}:
+			default:
+			}
+		}
+	}
+	o.mu.Unlock()
 }
 
 func (o *Outbox) log() *slog.Logger {
@@ -192,7 +212,7 @@ func (o *Outbox) Run(ctx context.Context) error {
 		o.mu.Lock()
 		for _, ch := range chans {
 			if o.active[ch] == nil {
-				s := &sender{channel: ch, posts: o.postBudgetLocked(ch)}
+				s := &sender{channel: ch, posts: o.postBudgetLocked(ch), poke: make(chan struct{}, 1)}
 				o.active[ch] = s
 				o.wg.Add(1)
 				go o.drain(ctx, s)
@@ -264,17 +284,21 @@ func (o *Outbox) NextWake() (time.Time, bool) {
 	return next, true
 }
 
-// sleep waits on the clock until the given time (at most maxNap), and
-// reports false when ctx ends first.
-func (o *Outbox) sleep(ctx context.Context, s *sender, until time.Time) bool {
+// sleep waits on the clock until the given time (at most maxNap), or a
+// poke when pokable, and reports false when ctx ends first.
+func (o *Outbox) sleep(ctx context.Context, s *sender, until time.Time, pokable bool) bool {
 	d := min(until.Sub(o.Clock.Now()), maxNap)
 	if d <= 0 {
 		return ctx.Err() == nil
 	}
 	t := o.Clock.NewTimer(d)
 	defer t.Stop()
+	select {
+	case <-s.poke: // a stale poke, from before this nap
+	default:
+	}
 	o.mu.Lock()
-	o.naps[s] = nap{until: o.Clock.Now().Add(d)}
+	o.naps[s] = nap{until: o.Clock.Now().Add(d), pokable: pokable}
 	o.mu.Unlock()
 	defer func() {
 		o.mu.Lock()
@@ -285,8 +309,9 @@ func (o *Outbox) sleep(ctx context.Context, s *sender, until time.Time) bool {
 	case <-ctx.Done():
 		return false
 	case <-t.C():
-		return true
+	case <-s.poke:
 	}
+	return true
 }
 
 // drain delivers one channel's queue until it is empty.
@@ -310,7 +335,7 @@ func (o *Outbox) drain(ctx context.Context, s *sender) {
 		if err != nil {
 			if ctx.Err() == nil {
 				o.log().Error("outbox: reading the queue", "channel", s.channel, "err", err)
-				o.sleep(ctx, s, o.Clock.Now().Add(maxNap))
+				o.sleep(ctx, s, o.Clock.Now().Add(maxNap), false)
 			}
 			continue
 		}
@@ -324,7 +349,7 @@ func (o *Outbox) drain(ctx context.Context, s *sender) {
 			at = now.Add(maxNap)
 		}
 		if at.After(now) {
-			o.sleep(ctx, s, at)
+			o.sleep(ctx, s, at, !hasPost(batch))
 			continue
 		}
 		o.deliver(ctx, s, next)
@@ -375,6 +400,15 @@ func (o *Outbox) plan(ctx context.Context, s *sender, batch []*store.OutboxMessa
 	return next, at
 }
 
+func hasPost(batch []*store.OutboxMessage) bool {
+	for _, m := range batch {
+		if m.Op != store.OpUpdate {
+			return true
+		}
+	}
+	return false
+}
+
 func laterOf(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -400,6 +434,7 @@ func (o *Outbox) supersede(ctx context.Context, ms []*store.OutboxMessage) {
 	err := o.Store.Update(ctx, func(tx store.Tx) error {
 		for _, m := range ms {
 			m.State, m.InFlight, m.LastError = store.OutboxSent, false, "superseded"
+			m.Text, m.Blocks = "", nil // see sent
 			if err := tx.PutOutbox(m); err != nil {
 				return err
 			}
@@ -432,7 +467,11 @@ func (o *Outbox) deliver(ctx context.Context, s *sender, m *store.OutboxMessage)
 	if m.InFlight && m.Op == store.OpPost {
 		ts, found, err := o.lookup(ctx, m, threadTS)
 		if err != nil {
-			o.rateLimited("conversations.history", err)
+			method := "conversations.history"
+			if threadTS != "" {
+				method = "conversations.replies"
+			}
+			o.rateLimited(method, err)
 			o.retryLater(ctx, m, "reconcile: "+errText(err))
 			return
 		}

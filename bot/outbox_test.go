@@ -218,9 +218,9 @@ func TestPostsKeepToEachChannelsBudget(t *testing.T) {
 			t.Fatalf("%s has %d messages, want 10", channel, len(got))
 		}
 		for i, m := range got {
-			// Three at once, then one a second, with the outbox's 2 %
+			// Three at once, then one a second, with the outbox's 3 %
 			// of headroom.
-			want := monday.Add(time.Duration(max(0, i-2)) * 1020 * time.Millisecond)
+			want := monday.Add(time.Duration(max(0, i-2)) * 1030 * time.Millisecond)
 			if !m.Time.Equal(want) {
 				t.Errorf("%s message %d posted at +%s, want +%s", channel, i, m.Time.Sub(monday), want.Sub(monday))
 			}
@@ -655,7 +655,7 @@ func TestUpdates(t *testing.T) {
 			t.Fatalf("%d updates, want 3", len(got))
 		}
 		for i, u := range got {
-			if want := monday.Add(time.Duration(i) * 1020 * time.Millisecond); !u.Time.Equal(want) {
+			if want := monday.Add(time.Duration(i) * 1030 * time.Millisecond); !u.Time.Equal(want) {
 				t.Errorf("update %d at +%s, want +%s", i, u.Time.Sub(monday), want.Sub(monday))
 			}
 		}

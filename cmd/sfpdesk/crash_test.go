@@ -176,7 +176,8 @@ func TestExactlyOnceAcrossCrashes(t *testing.T) {
 	}
 	wg.Wait()
 	fake.SetLatency(0)
-	waitDrained(t, "http://"+env["SFPDESK_ADMIN_ADDR"]+"/metrics", cur)
+	// At a message a second per channel, plus room for a slow machine.
+	waitDrained(t, "http://"+env["SFPDESK_ADMIN_ADDR"]+"/metrics", cur, time.Minute+time.Duration(asks)*time.Second/3)
 	cur.cmd.Process.Signal(syscall.SIGTERM)
 	if code := cur.exitCode(t); code != 0 {
 		t.Fatalf("last run exit %d; stderr:\n%s", code, cur.stderr)
@@ -200,9 +201,9 @@ func TestExactlyOnceAcrossCrashes(t *testing.T) {
 }
 
 // waitDrained polls serve's metrics until no channel has a queue.
-func waitDrained(t *testing.T, metricsURL string, c *child) {
+func waitDrained(t *testing.T, metricsURL string, c *child, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(within)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
