@@ -603,6 +603,8 @@ func (a *App) replaceOriginal(ctx context.Context, url string, m bot.Message) {
 	a.background(ctx, func(ctx context.Context) { a.postResponse(ctx, url, body) })
 }
 
+// postResponse posts body to a response_url: at most once, never through
+// the outbox, as Slack allows only a few uses of one URL.
 func (a *App) postResponse(ctx context.Context, url string, body []byte) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -623,6 +625,6 @@ func (a *App) postResponse(ctx context.Context, url string, body []byte) {
 		}
 	}
 	if err != nil {
-		a.Log.Warn("replacing a private message failed", "err", err)
+		a.Log.Warn("answer through response_url failed", "err", err)
 	}
 }

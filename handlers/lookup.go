@@ -1,11 +1,8 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -217,27 +214,7 @@ func (a *App) respondMsg(ctx context.Context, url string, msg *slack.Msg) {
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(raw))
-	if err != nil {
-		return
-	}
-	req.Header.Set("Content-Type", "application/json")
-	client := a.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err == nil {
-		resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			err = errors.New(resp.Status)
-		}
-	}
-	if err != nil {
-		a.Log.Warn("answer through response_url failed", "err", err)
-	}
+	a.postResponse(ctx, url, raw)
 }
 
 // cmdCase shows one case, or every case on an order.

@@ -1,12 +1,8 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -92,25 +88,5 @@ func (a *App) Rescue(ctx context.Context, m *store.OutboxMessage, code string) b
 // never through the outbox, as Slack allows only a few uses of one URL.
 func (a *App) respond(ctx context.Context, url, text string) {
 	body, _ := json.Marshal(map[string]any{"response_type": "ephemeral", "replace_original": false, "text": text})
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return
-	}
-	req.Header.Set("Content-Type", "application/json")
-	client := a.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err == nil {
-		resp.Body.Close()
-		if resp.StatusCode >= 300 {
-			err = errors.New(resp.Status)
-		}
-	}
-	if err != nil {
-		a.Log.Warn("answer through response_url failed", "err", err)
-	}
+	a.postResponse(ctx, url, body)
 }
