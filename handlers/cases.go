@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/url"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -109,7 +108,7 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		// A question longer than the card shows follows in full in the
 		// thread, so nothing the buyer wrote is out of the seller's reach.
 		if utf8.RuneCountInString(c.Body) > bot.QuestionMax-10 {
-			for _, part := range splitText(a.masker(c)(c.Body), bot.MaxSectionText-100) {
+			for _, part := range quoteParts(a.masker(c)(c.Body), bot.MaxSectionText-100) {
 				full := bot.Message{Text: bot.T(p.lang, "card.full_text", bot.EscapeCut(part, bot.MaxSectionText-100))}
 				if _, err := enqueue(tx, c, c.Channel, full, id, now); err != nil {
 					return nil, err
@@ -176,28 +175,6 @@ func enqueueReply(tx store.Tx, c *sfp.Case, ref sfp.MessageRef, m bot.Message, n
 		Text: bot.Cut(m.Text, bot.MaxMessageText), Blocks: m.BlocksJSON(), CreatedAt: now,
 	})
 	return err
-}
-
-// splitText cuts s into parts of at most max runes, at line or word breaks
-// where it can.
-func splitText(s string, max int) []string {
-	var parts []string
-	r := []rune(s)
-	for len(r) > max {
-		cut := max
-		for i := max; i > max/2; i-- {
-			if r[i] == '\n' || r[i] == ' ' {
-				cut = i
-				break
-			}
-		}
-		parts = append(parts, strings.TrimSpace(string(r[:cut])))
-		r = r[cut:]
-	}
-	if s := strings.TrimSpace(string(r)); s != "" {
-		parts = append(parts, s)
-	}
-	return parts
 }
 
 // loadCase reads a case for update, turning a missing one into ENOTFOUND.
