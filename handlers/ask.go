@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/prompts"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
@@ -51,6 +52,9 @@ type askInput struct {
 // handled (a redelivered event).
 func (a *App) ask(ctx context.Context, in askInput) (*sfp.Case, error) {
 	var cs *sfp.Case
+	// Masked before the transaction; a Slack ask names no buyer.
+	mask := newMasker(prompts.KnownPII{})
+	mask(in.question)
 	err := a.Store.Batch(ctx, func(tx store.Tx) error {
 		cs = nil
 		if in.guard != nil {
@@ -62,14 +66,14 @@ func (a *App) ask(ctx context.Context, in askInput) (*sfp.Case, error) {
 		asker := &sfp.Asker{UserID: in.user, Name: in.userName, Channel: in.channel, ThreadTS: in.threadTS, ResponseURL: in.responseURL}
 		c, err := a.createCase(tx, newCase{
 			Kind: sfp.KindCSContact, Seller: in.seller, OrderID: in.orderID,
-			Source: sfp.SourceSlack, Body: in.question, Asker: asker, By: in.user,
+			Source: sfp.SourceSlack, Body: in.question, Asker: asker, By: in.user, Mask: mask,
 		})
 		if err != nil {
 			return err
 		}
 		// The confirmation opens the CS-side thread, or replies in the
 		// thread the agent asked in.
-		confirm := bot.AskConfirmation(c, in.lang, in.permalink, a.masker(c))
+		confirm := bot.AskConfirmation(c, in.lang, in.permalink, mask)
 		if in.threadTS != "" {
 			c.CSThread = sfp.MessageRef{Channel: in.channel, TS: in.threadTS}
 			if err := enqueueReply(tx, c, c.CSThread, confirm, now); err != nil {

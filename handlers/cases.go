@@ -30,6 +30,10 @@ type newCase struct {
 	Refund      *sfp.Refund
 	Return      *sfp.Return
 	By          string // who brought it: a Slack user id, or "intake"
+	// Mask, when set, is the masker to show the case's text with, prepared
+	// before the transaction: masking is the costliest part of a new case,
+	// and a write transaction holds every other writer back.
+	Mask func(string) string
 }
 
 // sellerPrefs are a seller's language and zone with the deployment's
@@ -99,7 +103,11 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		return nil, err
 	}
 	if c.Channel != "" {
-		card := bot.CaseCard(c, a.cardView(c, p.lang))
+		mask := in.Mask
+		if mask == nil {
+			mask = a.masker(c)
+		}
+		card := bot.CaseCard(c, a.cardViewWith(c, p.lang, mask))
 		id, err := enqueue(tx, c, c.Channel, card, 0, now)
 		if err != nil {
 			return nil, err
@@ -108,7 +116,7 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		// A question longer than the card shows follows in full in the
 		// thread, so nothing the buyer wrote is out of the seller's reach.
 		if utf8.RuneCountInString(c.Body) > bot.QuestionMax-10 {
-			for _, part := range quoteParts(a.masker(c)(c.Body), bot.MaxSectionText-100) {
+			for _, part := range quoteParts(mask(c.Body), bot.MaxSectionText-100) {
 				full := bot.Message{Text: bot.T(p.lang, "card.full_text", bot.EscapeCut(part, bot.MaxSectionText-100))}
 				if _, err := enqueue(tx, c, c.Channel, full, id, now); err != nil {
 					return nil, err
@@ -126,7 +134,11 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 }
 
 func (a *App) cardView(c *sfp.Case, lang string) bot.CardView {
-	v := bot.CardView{Lang: lang, Now: a.Clock.Now(), Mask: a.masker(c)}
+	return a.cardViewWith(c, lang, a.masker(c))
+}
+
+func (a *App) cardViewWith(c *sfp.Case, lang string, mask func(string) string) bot.CardView {
+	v := bot.CardView{Lang: lang, Now: a.Clock.Now(), Mask: mask}
 	if c.CallbackURL != "" {
 		if u, err := url.Parse(c.CallbackURL); err == nil {
 			v.ReplyHost = u.Host
@@ -189,7 +201,22 @@ func loadCase(tx store.Tx, id string) (*sfp.Case, error) {
 // masker hides a buyer's contact data in what Slack shows of a case: the
 // whole seller team reads its channel, and none of them needs the buyer's
 // e-mail, phone or address to answer (first names and order ids stay).
+//
+// A card shows the same text twice (quote and fallback): the masker
+// remembers its last answer. It is for one goroutine.
 func (a *App) masker(c *sfp.Case) func(string) string {
-	known := prompts.KnownPII{Name: c.Customer.Name}
-	return func(s string) string { return prompts.Mask(s, known) }
+	return newMasker(prompts.KnownPII{Name: c.Customer.Name})
+}
+
+func newMasker(known prompts.KnownPII) func(string) string {
+	var lastIn, lastOut string
+	return func(s string) string {
+		if s == "" {
+			return ""
+		}
+		if s != lastIn {
+			lastIn, lastOut = s, prompts.Mask(s, known)
+		}
+		return lastOut
+	}
 }
