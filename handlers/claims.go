@@ -521,38 +521,7 @@ func followClaim(c *sfp.Case, cl *sfp.Claim, by string, now time.Time) string {
 // once a claim is on the order, or no claim can be filed. Reminders whose
 // time has passed are not added; the closing of the window still is.
 func (a *App) scheduleClaim(tx store.Tx, c *sfp.Case) error {
-	want := a.claimEntries(c)
-	have, err := tx.DueForCase(c.ID)
-	if err != nil {
-		return err
-	}
-	wanted := map[string]bool{}
-	for _, e := range want {
-		wanted[dueID(e)] = true
-	}
-	existing := map[string]bool{}
-	for _, e := range have {
-		if e.Kind != DueClaimRemind && e.Kind != DueClaimLapse {
-			continue
-		}
-		if wanted[dueID(e)] {
-			existing[dueID(e)] = true
-			continue
-		}
-		if err := tx.DeleteDue(e); err != nil {
-			return err
-		}
-	}
-	now := a.Clock.Now()
-	for _, e := range want {
-		if existing[dueID(e)] || (e.Kind == DueClaimRemind && !e.At.After(now)) {
-			continue
-		}
-		if err := tx.PutDue(e); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.syncDue(tx, c.ID, a.claimEntries(c), func(k string) bool { return k == DueClaimRemind || k == DueClaimLapse }, DueClaimRemind)
 }
 
 func (a *App) claimEntries(c *sfp.Case) []store.DueEntry {

@@ -51,9 +51,19 @@ const (
 // the claim, not the case's state: scheduleClaim keeps them (claims.go).
 func (a *App) schedule(tx store.Tx, c *sfp.Case) error {
 	p := a.prefs(tx, c.Seller)
-	now := a.Clock.Now()
-	want := a.dueEntries(c, p.loc)
-	have, err := tx.DueForCase(c.ID)
+	if err := a.syncDue(tx, c.ID, a.dueEntries(c, p.loc), clockKind, DueRemind); err != nil {
+		return err
+	}
+	return a.scheduleClaim(tx, c)
+}
+
+// syncDue makes a case's due entries of the kinds owns covers exactly
+// want: stale ones are deleted, missing ones written. Entries already in
+// the index are kept even when due (the scheduler is about to fire them);
+// a new entry of kind skipPast whose time has passed is not written, as a
+// reminder nobody could have sent in time is not sent now.
+func (a *App) syncDue(tx store.Tx, caseID string, want []store.DueEntry, owns func(kind string) bool, skipPast string) error {
+	have, err := tx.DueForCase(caseID)
 	if err != nil {
 		return err
 	}
@@ -63,7 +73,7 @@ func (a *App) schedule(tx store.Tx, c *sfp.Case) error {
 	}
 	existing := map[string]bool{}
 	for _, e := range have {
-		if !clockKind(e.Kind) {
+		if !owns(e.Kind) {
 			continue
 		}
 		if wanted[dueID(e)] {
@@ -74,18 +84,16 @@ func (a *App) schedule(tx store.Tx, c *sfp.Case) error {
 			return err
 		}
 	}
+	now := a.Clock.Now()
 	for _, e := range want {
-		if existing[dueID(e)] {
-			continue
-		}
-		if e.Kind == DueRemind && !e.At.After(now) {
+		if existing[dueID(e)] || (e.Kind == skipPast && !e.At.After(now)) {
 			continue
 		}
 		if err := tx.PutDue(e); err != nil {
 			return err
 		}
 	}
-	return a.scheduleClaim(tx, c)
+	return nil
 }
 
 // clockKind reports whether schedule owns entries of kind k.

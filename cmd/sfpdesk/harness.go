@@ -138,18 +138,9 @@ func (h *harness) Slash(ctx context.Context, user, channel, text string) (*slack
 		body = ack
 	} else {
 		req, err := h.Fake.SlashCommandRequest(ctx, h.URL("/slack/commands"), h.Secret, cmd)
-		if err != nil {
+		if body, err = send(req, err); err != nil {
 			return nil, err
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("/slack/commands: %s", resp.Status)
-		}
-		body, _ = io.ReadAll(resp.Body)
 	}
 	var msg slack.Msg
 	if len(body) > 0 && string(body) != "null" {
@@ -173,7 +164,12 @@ func (h *harness) interact(ctx context.Context, ic slack.InteractionCallback) (j
 	if h.Socket {
 		return h.Fake.SendInteraction(ctx, ic)
 	}
-	req, err := h.Fake.InteractionRequest(ctx, h.URL("/slack/interactivity"), h.Secret, ic)
+	return send(h.Fake.InteractionRequest(ctx, h.URL("/slack/interactivity"), h.Secret, ic))
+}
+
+// send sends a signed request as Slack would and returns the answer's
+// body, or an error naming the path for anything but 200.
+func send(req *http.Request, err error) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +180,7 @@ func (h *harness) interact(ctx context.Context, ic slack.InteractionCallback) (j
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("/slack/interactivity: %s", resp.Status)
+		return nil, fmt.Errorf("%s: %s", req.URL.Path, resp.Status)
 	}
 	return body, nil
 }
@@ -243,17 +239,6 @@ func (h *harness) Event(ctx context.Context, event any) error {
 		_, err := h.Fake.SendEvent(ctx, event)
 		return err
 	}
-	req, err := h.Fake.EventRequest(ctx, h.URL("/slack/events"), h.Secret, event)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("/slack/events: %s", resp.Status)
-	}
-	return nil
+	_, err := send(h.Fake.EventRequest(ctx, h.URL("/slack/events"), h.Secret, event))
+	return err
 }
