@@ -431,7 +431,7 @@ func (o *Outbox) supersede(ctx context.Context, ms []*store.OutboxMessage) {
 	if len(ms) == 0 {
 		return
 	}
-	err := o.Store.Update(ctx, func(tx store.Tx) error {
+	err := o.Store.Batch(ctx, func(tx store.Tx) error {
 		for _, m := range ms {
 			m.State, m.InFlight, m.LastError = store.OutboxSent, false, "superseded"
 			m.Text, m.Blocks = "", nil // see sent
@@ -810,7 +810,7 @@ func outboxIDOf(p map[string]any) uint64 {
 }
 
 func (o *Outbox) put(ctx context.Context, m *store.OutboxMessage) error {
-	err := o.Store.Update(ctx, func(tx store.Tx) error { return tx.PutOutbox(m) })
+	err := o.Store.Batch(ctx, func(tx store.Tx) error { return tx.PutOutbox(m) })
 	if err != nil && ctx.Err() == nil {
 		o.log().Error("outbox: saving message state", "outbox_id", m.ID, "err", err)
 	}
@@ -825,7 +825,7 @@ func (o *Outbox) sent(ctx context.Context, m *store.OutboxMessage, ts string) {
 	// message's text may quote a buyer, and what is not kept needs no
 	// erasing later.
 	m.Text, m.Blocks = "", nil
-	err := o.Store.Update(ctx, func(tx store.Tx) error {
+	err := o.Store.Batch(ctx, func(tx store.Tx) error {
 		if err := tx.PutOutbox(m); err != nil {
 			return err
 		}
@@ -887,7 +887,7 @@ func (o *Outbox) fail(ctx context.Context, m *store.OutboxMessage, code string) 
 		o.log().Error("outbox: message cannot be delivered", "outbox_id", m.ID, "case_id", m.CaseID, "channel", m.Channel, "err", code)
 	}
 	lang := o.lang()
-	err := o.Store.Update(ctx, func(tx store.Tx) error {
+	err := o.Store.Batch(ctx, func(tx store.Tx) error {
 		if err := tx.PutOutbox(m); err != nil {
 			return err
 		}

@@ -50,48 +50,60 @@ type askInput struct {
 // ask commits the case, its card and the agent's confirmation in one
 // transaction. It returns nil, nil when guard says the request was already
 // handled (a redelivered event).
+//
+// Everything that does not need the transaction is done before it: the
+// seller read, the case number reserved, the question masked, the card
+// and the confirmation rendered. Every other writer waits while a write
+// transaction runs, so what is left in it is what must be: writing.
 func (a *App) ask(ctx context.Context, in askInput) (*sfp.Case, error) {
-	var cs *sfp.Case
-	// Masked before the transaction; a Slack ask names no buyer.
+	var p sellerPrefs
+	if err := a.Store.View(ctx, func(tx store.Tx) error { p = a.prefs(tx, in.seller); return nil }); err != nil {
+		return nil, err
+	}
+	n, err := a.Store.ReserveCaseNumber(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// A Slack ask names no buyer: the masker needs nothing from the case.
 	mask := newMasker(prompts.KnownPII{})
-	mask(in.question)
-	err := a.Store.Batch(ctx, func(tx store.Tx) error {
-		cs = nil
+	nc := a.buildCase(n, p, newCase{
+		Kind: sfp.KindCSContact, Seller: in.seller, OrderID: in.orderID, Source: sfp.SourceSlack, Body: in.question,
+		Asker: &sfp.Asker{UserID: in.user, Name: in.userName, Channel: in.channel, ThreadTS: in.threadTS, ResponseURL: in.responseURL},
+		By:    in.user, Mask: mask,
+	})
+	c := nc.c
+	msgs := a.renderCase(nc)
+	// The confirmation opens the CS-side thread, or replies in the thread
+	// the agent asked in.
+	confirm := render(bot.AskConfirmation(c, in.lang, in.permalink, mask))
+	nc.in.Then = func(tx store.Tx, c *sfp.Case) error {
+		if in.threadTS != "" {
+			c.CSThread = sfp.MessageRef{Channel: in.channel, TS: in.threadTS}
+			_, err := enqueueInThread(tx, c, c.CSThread, confirm, nc.now)
+			return err
+		}
+		id, err := enqueueOut(tx, c, in.channel, confirm, 0, nc.now)
+		c.CSThread = sfp.MessageRef{Channel: in.channel, OutboxID: id}
+		return err
+	}
+	written := false
+	err = a.Store.Batch(ctx, func(tx store.Tx) error {
+		written = false
 		if in.guard != nil {
 			if first, err := in.guard(tx); err != nil || !first {
 				return err
 			}
 		}
-		now := a.Clock.Now()
-		asker := &sfp.Asker{UserID: in.user, Name: in.userName, Channel: in.channel, ThreadTS: in.threadTS, ResponseURL: in.responseURL}
-		c, err := a.createCase(tx, newCase{
-			Kind: sfp.KindCSContact, Seller: in.seller, OrderID: in.orderID,
-			Source: sfp.SourceSlack, Body: in.question, Asker: asker, By: in.user, Mask: mask,
-		})
-		if err != nil {
+		if err := a.writeCase(tx, nc, msgs); err != nil {
 			return err
 		}
-		// The confirmation opens the CS-side thread, or replies in the
-		// thread the agent asked in.
-		confirm := bot.AskConfirmation(c, in.lang, in.permalink, mask)
-		if in.threadTS != "" {
-			c.CSThread = sfp.MessageRef{Channel: in.channel, TS: in.threadTS}
-			if err := enqueueReply(tx, c, c.CSThread, confirm, now); err != nil {
-				return err
-			}
-		} else {
-			id, err := enqueue(tx, c, in.channel, confirm, 0, now)
-			if err != nil {
-				return err
-			}
-			c.CSThread = sfp.MessageRef{Channel: in.channel, OutboxID: id}
-		}
-		cs = c
-		return tx.PutCase(c)
+		written = true
+		return nil
 	})
-	if err != nil {
+	if err != nil || !written {
+		a.Store.ReleaseCaseNumber(n)
 		return nil, err
 	}
 	a.notify()
-	return cs, nil
+	return c, nil
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"time"
@@ -34,6 +35,9 @@ type newCase struct {
 	// before the transaction: masking is the costliest part of a new case,
 	// and a write transaction holds every other writer back.
 	Mask func(string) string
+	// Then, when set, adds the caller's own messages to the new case before
+	// it is written, so that a case is encoded once per transaction.
+	Then func(tx store.Tx, c *sfp.Case) error
 }
 
 // sellerPrefs are a seller's language and zone with the deployment's
@@ -65,18 +69,33 @@ func (a *App) prefs(tx store.Tx, seller string) sellerPrefs {
 // createCase writes a case, its card and the messages it owes in tx. An
 // unknown seller's case goes to the triage channel: never dropped.
 func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
-	now := a.Clock.Now()
 	n, err := tx.NextCaseNumber()
 	if err != nil {
 		return nil, err
 	}
+	nc := a.buildCase(n, a.prefs(tx, in.Seller), in)
+	return nc.c, a.writeCase(tx, nc, nil)
+}
+
+// builtCase is a new case before it is written, with what writing it needs.
+type builtCase struct {
+	c    *sfp.Case
+	p    sellerPrefs
+	in   newCase
+	now  time.Time
+	mask func(string) string
+}
+
+// buildCase makes case number n from in. It reads nothing and writes
+// nothing, so that it can run before the transaction.
+func (a *App) buildCase(n uint64, p sellerPrefs, in newCase) builtCase {
+	now := a.Clock.Now()
 	if in.Marketplace == "" {
 		in.Marketplace = sfp.DefaultMarketplace
 	}
 	if in.ReceivedAt.IsZero() {
 		in.ReceivedAt = now
 	}
-	p := a.prefs(tx, in.Seller)
 	c := &sfp.Case{
 		ID: sfp.CaseID(n), Number: n, Kind: in.Kind, State: sfp.StateOpen,
 		Seller: in.Seller, Marketplace: in.Marketplace, OrderID: in.OrderID,
@@ -99,38 +118,69 @@ func (a *App) createCase(tx store.Tx, in newCase) (*sfp.Case, error) {
 		}
 	}
 	c.AddEvent(now, sfp.EventCreated, in.By, string(in.Source))
-	if err := a.openRefund(tx, c, p.loc, now); err != nil {
-		return nil, err
+	mask := in.Mask
+	if mask == nil {
+		mask = a.masker(c)
+	}
+	return builtCase{c: c, p: p, in: in, now: now, mask: mask}
+}
+
+// caseMessages are a new case's card and, when the question is longer
+// than the card shows, the rest of it for the card's thread.
+type caseMessages struct {
+	card outMsg
+	full []outMsg
+}
+
+func (a *App) renderCase(nc builtCase) *caseMessages {
+	c, lang := nc.c, nc.p.lang
+	if c.Channel == "" {
+		return &caseMessages{}
+	}
+	out := &caseMessages{card: render(bot.CaseCard(c, a.cardViewWith(c, lang, nc.mask)))}
+	// A question longer than the card shows follows in full in the
+	// thread, so nothing the buyer wrote is out of the seller's reach.
+	if utf8.RuneCountInString(c.Body) > bot.QuestionMax-10 {
+		for _, part := range quoteParts(nc.mask(c.Body), bot.MaxSectionText-100) {
+			out.full = append(out.full, render(bot.Message{Text: bot.T(lang, "card.full_text", bot.EscapeCut(part, bot.MaxSectionText-100))}))
+		}
+	}
+	return out
+}
+
+// writeCase writes a built case in tx with its messages, rendered before
+// the transaction when msgs is not nil; a refund notice's are rendered
+// here, as its card shows the order's claim. As a batched write may run
+// again, writing changes the case only by assignment.
+func (a *App) writeCase(tx store.Tx, nc builtCase, msgs *caseMessages) error {
+	c := nc.c
+	if err := a.openRefund(tx, c, nc.p.loc, nc.now); err != nil {
+		return err
+	}
+	if msgs == nil || c.Refund != nil {
+		msgs = a.renderCase(nc)
 	}
 	if c.Channel != "" {
-		mask := in.Mask
-		if mask == nil {
-			mask = a.masker(c)
-		}
-		card := bot.CaseCard(c, a.cardViewWith(c, p.lang, mask))
-		id, err := enqueue(tx, c, c.Channel, card, 0, now)
+		id, err := enqueueOut(tx, c, c.Channel, msgs.card, 0, nc.now)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		c.Card = sfp.MessageRef{Channel: c.Channel, OutboxID: id}
-		// A question longer than the card shows follows in full in the
-		// thread, so nothing the buyer wrote is out of the seller's reach.
-		if utf8.RuneCountInString(c.Body) > bot.QuestionMax-10 {
-			for _, part := range quoteParts(mask(c.Body), bot.MaxSectionText-100) {
-				full := bot.Message{Text: bot.T(p.lang, "card.full_text", bot.EscapeCut(part, bot.MaxSectionText-100))}
-				if _, err := enqueue(tx, c, c.Channel, full, id, now); err != nil {
-					return nil, err
-				}
+		for _, m := range msgs.full {
+			if _, err := enqueueOut(tx, c, c.Channel, m, id, nc.now); err != nil {
+				return err
 			}
 		}
 	}
+	if nc.in.Then != nil {
+		if err := nc.in.Then(tx, c); err != nil {
+			return err
+		}
+	}
 	if err := tx.PutCase(c); err != nil {
-		return nil, err
+		return err
 	}
-	if err := a.schedule(tx, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return a.scheduleWith(tx, c, nc.p)
 }
 
 func (a *App) cardView(c *sfp.Case, lang string) bot.CardView {
@@ -163,29 +213,39 @@ func (a *App) refreshCard(tx store.Tx, c *sfp.Case) error {
 	return err
 }
 
+// outMsg is a message as the outbox keeps it: text cut to Slack's limit,
+// blocks encoded. Rendering it before a transaction keeps the encoding out
+// of the time every other writer waits.
+type outMsg struct {
+	text   string
+	blocks json.RawMessage
+}
+
+func render(m bot.Message) outMsg {
+	return outMsg{text: bot.Cut(m.Text, bot.MaxMessageText), blocks: m.BlocksJSON()}
+}
+
 // enqueue queues a message of case c in channel, as a reply in the thread
 // of the outbox message threadOf when it is not 0.
 func enqueue(tx store.Tx, c *sfp.Case, channel string, m bot.Message, threadOf uint64, now time.Time) (uint64, error) {
+	return enqueueOut(tx, c, channel, render(m), threadOf, now)
+}
+
+func enqueueOut(tx store.Tx, c *sfp.Case, channel string, m outMsg, threadOf uint64, now time.Time) (uint64, error) {
 	caseID := ""
 	if c != nil {
 		caseID = c.ID
 	}
 	return tx.Enqueue(&store.OutboxMessage{
 		CaseID: caseID, Channel: channel, ThreadOf: threadOf,
-		Text: bot.Cut(m.Text, bot.MaxMessageText), Blocks: m.BlocksJSON(), CreatedAt: now,
+		Text: m.text, Blocks: m.blocks, CreatedAt: now,
 	})
 }
 
 // enqueueReply queues a message in the thread of ref: by ts when Slack has
 // given it one, else by the outbox id of the message that will become it.
 func enqueueReply(tx store.Tx, c *sfp.Case, ref sfp.MessageRef, m bot.Message, now time.Time) error {
-	if ref.Channel == "" {
-		return nil
-	}
-	_, err := tx.Enqueue(&store.OutboxMessage{
-		CaseID: c.ID, Channel: ref.Channel, ThreadTS: ref.TS, ThreadOf: ref.OutboxID,
-		Text: bot.Cut(m.Text, bot.MaxMessageText), Blocks: m.BlocksJSON(), CreatedAt: now,
-	})
+	_, err := enqueueInThread(tx, c, ref, render(m), now)
 	return err
 }
 

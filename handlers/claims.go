@@ -18,8 +18,8 @@ import (
 )
 
 // Kinds of the due entries of a claim still to be filed. They follow the
-// refund notice's claim, not its answer clock: schedule leaves them to
-// scheduleClaim, and they keep running whatever becomes of the case, as
+// refund notice's claim, not its answer clock: schedule keeps them apart
+// (claimEntries), and they keep running whatever becomes of the case, as
 // long as the claim can be filed.
 const (
 	// DueClaimRemind nudges the seller's team SFPDESK_CLAIM_REMIND_BEFORE
@@ -334,7 +334,7 @@ func (a *App) fileClaim(tx store.Tx, caseID, typ string, form claimForm, user st
 		d := *c.ClaimBy
 		cl.Deadline = &d
 	}
-	id, err := enqueueInThread(tx, c, c.Card, bot.ClaimMessage(cl, c, p.lang, p.loc), now)
+	id, err := enqueueInThread(tx, c, c.Card, render(bot.ClaimMessage(cl, c, p.lang, p.loc)), now)
 	if err != nil {
 		return err
 	}
@@ -347,13 +347,13 @@ func (a *App) fileClaim(tx store.Tx, caseID, typ string, form claimForm, user st
 
 // enqueueInThread is enqueueReply that returns the message's outbox id, for
 // a message that will be updated later.
-func enqueueInThread(tx store.Tx, c *sfp.Case, ref sfp.MessageRef, m bot.Message, now time.Time) (uint64, error) {
+func enqueueInThread(tx store.Tx, c *sfp.Case, ref sfp.MessageRef, m outMsg, now time.Time) (uint64, error) {
 	if ref.Channel == "" {
 		return 0, nil
 	}
 	return tx.Enqueue(&store.OutboxMessage{
 		CaseID: c.ID, Channel: ref.Channel, ThreadTS: ref.TS, ThreadOf: ref.OutboxID,
-		Text: bot.Cut(m.Text, bot.MaxMessageText), Blocks: m.BlocksJSON(), CreatedAt: now,
+		Text: m.text, Blocks: m.blocks, CreatedAt: now,
 	})
 }
 
@@ -514,15 +514,14 @@ func followClaim(c *sfp.Case, cl *sfp.Claim, by string, now time.Time) string {
 	return ""
 }
 
-// scheduleClaim brings a refund notice's claim entries in step with its
-// claim, as schedule does for the answer clock: while a reimbursement
-// claim can be filed, a reminder SFPDESK_CLAIM_REMIND_BEFORE before the
-// filing deadline, and the closing of the window just after it; nothing
-// once a claim is on the order, or no claim can be filed. Reminders whose
-// time has passed are not added; the closing of the window still is.
-func (a *App) scheduleClaim(tx store.Tx, c *sfp.Case) error {
-	return a.syncDue(tx, c.ID, a.claimEntries(c), func(k string) bool { return k == DueClaimRemind || k == DueClaimLapse }, DueClaimRemind)
-}
+// claimKind reports whether claimEntries owns entries of kind k. They
+// follow a refund notice's claim as the answer clock follows the case:
+// while a reimbursement claim can be filed, a reminder
+// SFPDESK_CLAIM_REMIND_BEFORE before the filing deadline, and the closing
+// of the window just after it; nothing once a claim is on the order, or
+// no claim can be filed. Reminders whose time has passed are not added;
+// the closing of the window still is.
+func claimKind(k string) bool { return k == DueClaimRemind || k == DueClaimLapse }
 
 func (a *App) claimEntries(c *sfp.Case) []store.DueEntry {
 	if !c.ClaimToFile() || claimLapsed(c) {

@@ -48,25 +48,31 @@ const (
 // the case no longer runs are deleted. New entries whose time has passed
 // are not added: a reminder nobody could have sent in time is not sent
 // now, but an escalation or a closing still is. A claim's entries follow
-// the claim, not the case's state: scheduleClaim keeps them (claims.go).
+// the claim, not the case's state (claimEntries, claims.go).
 func (a *App) schedule(tx store.Tx, c *sfp.Case) error {
-	p := a.prefs(tx, c.Seller)
-	if err := a.syncDue(tx, c.ID, a.dueEntries(c, p.loc), clockKind, DueRemind); err != nil {
-		return err
-	}
-	return a.scheduleClaim(tx, c)
+	return a.scheduleWith(tx, c, a.prefs(tx, c.Seller))
 }
 
-// syncDue makes a case's due entries of the kinds owns covers exactly
-// want: stale ones are deleted, missing ones written. Entries already in
-// the index are kept even when due (the scheduler is about to fire them);
-// a new entry of kind skipPast whose time has passed is not written, as a
-// reminder nobody could have sent in time is not sent now.
-func (a *App) syncDue(tx store.Tx, caseID string, want []store.DueEntry, owns func(kind string) bool, skipPast string) error {
-	have, err := tx.DueForCase(caseID)
+// scheduleWith is schedule with the seller's preferences already read.
+func (a *App) scheduleWith(tx store.Tx, c *sfp.Case, p sellerPrefs) error {
+	// Read once for both clocks: their kinds do not overlap, so what the
+	// first writes cannot change what the second owns.
+	have, err := tx.DueForCase(c.ID)
 	if err != nil {
 		return err
 	}
+	if err := a.syncDue(tx, have, a.dueEntries(c, p.loc), clockKind, DueRemind); err != nil {
+		return err
+	}
+	return a.syncDue(tx, have, a.claimEntries(c), claimKind, DueClaimRemind)
+}
+
+// syncDue makes a case's due entries of the kinds owns covers, have of
+// them, exactly want: stale ones are deleted, missing ones written. Entries already in
+// the index are kept even when due (the scheduler is about to fire them);
+// a new entry of kind skipPast whose time has passed is not written, as a
+// reminder nobody could have sent in time is not sent now.
+func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind string) bool, skipPast string) error {
 	wanted := map[string]bool{}
 	for _, e := range want {
 		wanted[dueID(e)] = true

@@ -30,6 +30,14 @@ type Store interface {
 	// share one commit (one fsync). fn may run more than once, so it must
 	// have no effect outside the transaction.
 	Batch(ctx context.Context, fn func(Tx) error) error
+	// ReserveCaseNumber hands out the next case number outside any
+	// transaction, so that a case can be built and its messages rendered
+	// before the write transaction, which holds every other writer back.
+	// Numbers from it and from Tx.NextCaseNumber never repeat; the number
+	// is taken for good once PutCase writes a case with it.
+	ReserveCaseNumber(ctx context.Context) (uint64, error)
+	// ReleaseCaseNumber gives back a reserved number that was not used.
+	ReleaseCaseNumber(n uint64)
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Backup writes a consistent copy of the whole database to w.

@@ -26,16 +26,14 @@ type Options struct {
 	NoSync bool
 }
 
-// MaxBatchDelay is how long Batch waits for other writers to share its
-// commit.
-const MaxBatchDelay = time.Millisecond
-
 // DB is a store.Store over one bbolt file.
 type DB struct {
 	path string
 	opts *bbolt.Options
 	db   *bbolt.DB
 	mu   sync.RWMutex // guards db against Close racing transactions
+	gc   committer
+	nums caseNumbers
 }
 
 var _ store.Store = (*DB)(nil)
@@ -57,15 +55,16 @@ func Open(path string, opts *Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// Batch groups the commits of concurrent handlers into one fsync, but
-	// bbolt's default makes every request wait up to 10 ms for company:
-	// most of a Slack acknowledgement's time at 200 requests a second.
-	// Commits take longer than a millisecond under load anyway, so
-	// batches still fill while one commits, and throughput is as high.
-	bdb.MaxBatchDelay = MaxBatchDelay
 	d := &DB{path: path, opts: bo, db: bdb}
 	if !o.ReadOnly {
-		if err := bdb.Update(createBuckets); err != nil {
+		err := bdb.Update(func(btx *bbolt.Tx) error {
+			if err := createBuckets(btx); err != nil {
+				return err
+			}
+			d.nums.next = nextCaseNumber(btx)
+			return nil
+		})
+		if err != nil {
 			bdb.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
@@ -112,20 +111,65 @@ func (d *DB) with(ctx context.Context, fn func(*bbolt.DB) error) error {
 
 func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return d.with(ctx, func(db *bbolt.DB) error {
-		return db.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+		return db.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx, d}) })
 	})
 }
 
 func (d *DB) Batch(ctx context.Context, fn func(store.Tx) error) error {
 	return d.with(ctx, func(db *bbolt.DB) error {
-		return db.Batch(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+		return d.gc.batch(db, func(btx *bbolt.Tx) error { return fn(&tx{btx, d}) })
 	})
 }
 
 func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return d.with(ctx, func(db *bbolt.DB) error {
-		return db.View(func(btx *bbolt.Tx) error { return fn(&tx{btx}) })
+		return db.View(func(btx *bbolt.Tx) error { return fn(&tx{btx, d}) })
 	})
+}
+
+// ReserveCaseNumber hands out a case number outside any transaction.
+func (d *DB) ReserveCaseNumber(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	_, done, err := d.handle()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	if d.opts.ReadOnly {
+		return 0, fmt.Errorf("reserve case number: %s is open read-only", d.path)
+	}
+	return d.nums.take(), nil
+}
+
+// ReleaseCaseNumber gives back n when no number was handed out since.
+func (d *DB) ReleaseCaseNumber(n uint64) { d.nums.release(n) }
+
+// caseNumbers is the counter of case numbers. One process holds the file
+// (bbolt's lock), so memory is the truth while it runs; PutCase records
+// the highest number written, from which Open starts again.
+type caseNumbers struct {
+	mu   sync.Mutex
+	next uint64
+}
+
+func (c *caseNumbers) take() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.next
+	c.next++
+	return n
+}
+
+// release takes back n if it was the last handed out: a request that
+// turned out to be a repeat leaves no gap behind it.
+func (c *caseNumbers) release(n uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.next == n+1 {
+		c.next = n
+	}
 }
 
 // Backup streams a consistent snapshot: a read transaction sees one
@@ -219,4 +263,15 @@ func dirOf(p string) string {
 		}
 	}
 	return "."
+}
+
+// Stats are bbolt's counters (commits, pages written, time spent
+// writing), for the figures of how well writers share commits.
+func (d *DB) Stats() bbolt.Stats {
+	db, done, err := d.handle()
+	if err != nil {
+		return bbolt.Stats{}
+	}
+	defer done()
+	return db.Stats()
 }

@@ -48,16 +48,13 @@ func (d *DB) Compact() (before, after int64, err error) {
 	}
 	if err := os.Rename(tmp, d.path); err != nil {
 		// The old file is intact: reopen it so the bot carries on.
-		if d.db, _ = bbolt.Open(d.path, 0o600, &opts); d.db != nil {
-			d.db.MaxBatchDelay = MaxBatchDelay
-		}
+		d.db, _ = bbolt.Open(d.path, 0o600, &opts)
 		return before, 0, fmt.Errorf("compact: %w", err)
 	}
 	if d.db, err = bbolt.Open(d.path, 0o600, &opts); err != nil {
 		d.db = nil
 		return before, 0, fmt.Errorf("compact: reopening: %w", err)
 	}
-	d.db.MaxBatchDelay = MaxBatchDelay
 	if fi, err := os.Stat(d.path); err == nil {
 		after = fi.Size()
 	}

@@ -27,7 +27,7 @@ var (
 	bSeen        = []byte("seen")            // space → (key → at(8) value)
 	bDue         = []byte("due")             // at(8) case \x00 kind \x00 detail → entry JSON
 	bDueByCase   = []byte("idx_due_case")    // case \x00 dueKey → ∅
-	bOutbox      = []byte("outbox")          // id(8) → message JSON
+	bOutbox      = []byte("outbox")          // id(8) → message (encodeOutbox)
 	bOutboxQueue = []byte("outbox_queue")    // channel \x00 id(8) → ∅ (pending only)
 	bOutboxCase  = []byte("idx_outbox_case") // case \x00 id(8) → ∅
 
@@ -45,7 +45,10 @@ func createBuckets(btx *bbolt.Tx) error {
 	return nil
 }
 
-type tx struct{ btx *bbolt.Tx }
+type tx struct {
+	btx *bbolt.Tx
+	db  *DB
+}
 
 func u64(n uint64) []byte {
 	var b [8]byte
@@ -62,18 +65,37 @@ func (t *tx) bucket(name []byte) *bbolt.Bucket {
 		// can miss a bucket; treat it as empty.
 		return nil
 	}
+	if appendOnly[string(name)] {
+		// New keys only ever come last: bbolt's default of splitting
+		// pages half full would leave every page half empty, and every
+		// commit would write twice the pages.
+		b.FillPercent = 0.95
+	}
 	return b
 }
 
+// appendOnly are the buckets whose keys are sequence numbers.
+var appendOnly = map[string]bool{string(bCases): true, string(bOutbox): true, string(bCallbacks): true}
+
 // Cases.
 
+// NextCaseNumber takes a number from the same counter as
+// ReserveCaseNumber; PutCase records it.
 func (t *tx) NextCaseNumber() (uint64, error) {
-	b := t.bucket(bMeta)
-	n := uint64(sfp.FirstCaseNumber)
-	if v := b.Get(kNextCase); v != nil {
-		n = binary.BigEndian.Uint64(v)
+	if t.db == nil || !t.btx.Writable() {
+		return 0, fmt.Errorf("next case number: not a write transaction")
 	}
-	return n, b.Put(kNextCase, u64(n+1))
+	return t.db.nums.take(), nil
+}
+
+// nextCaseNumber is the number after the highest case written.
+func nextCaseNumber(btx *bbolt.Tx) uint64 {
+	if b := btx.Bucket(bMeta); b != nil {
+		if v := b.Get(kNextCase); len(v) == 8 {
+			return max(binary.BigEndian.Uint64(v), sfp.FirstCaseNumber)
+		}
+	}
+	return sfp.FirstCaseNumber
 }
 
 func (t *tx) caseByNumber(n uint64) (*sfp.Case, error) {
@@ -120,6 +142,13 @@ func (t *tx) PutCase(c *sfp.Case) error {
 		return err
 	}
 	num := u64(c.Number)
+	if old == nil && c.Number >= nextCaseNumber(t.btx) {
+		// A new case: numbers handed out before a crash but never written
+		// are free again after it, this one and those below never are.
+		if err := t.bucket(bMeta).Put(kNextCase, u64(c.Number+1)); err != nil {
+			return err
+		}
+	}
 	// Indexes: drop what the old version had and the new one has not.
 	if old != nil {
 		if old.OrderID != "" && old.OrderID != c.OrderID {
@@ -433,15 +462,44 @@ func (t *tx) OutboxMessage(id uint64) (*store.OutboxMessage, error) {
 	if v == nil {
 		return nil, store.ErrNotFound
 	}
+	return decodeOutbox(v)
+}
+
+// An outbox value is the message's JSON without its blocks, then a
+// newline and the blocks as they will be sent. Blocks are most of a
+// message and already valid JSON: inside the message's JSON,
+// encoding/json would check and compact them on every write and read.
+// json.Marshal never writes a raw newline, so the first one ends the
+// head, and a value without one is a message without blocks.
+func encodeOutbox(m *store.OutboxMessage) ([]byte, error) {
+	head := *m
+	head.Blocks = nil
+	v, err := json.Marshal(&head)
+	if err != nil || len(m.Blocks) == 0 {
+		return v, err
+	}
+	v = append(v, '\n')
+	return append(v, m.Blocks...), nil
+}
+
+func decodeOutbox(v []byte) (*store.OutboxMessage, error) {
+	head, blocks, framed := bytes.Cut(v, []byte{'\n'})
 	var m store.OutboxMessage
-	return &m, json.Unmarshal(v, &m)
+	if err := json.Unmarshal(head, &m); err != nil {
+		return nil, err
+	}
+	if framed {
+		// v is bbolt's memory, valid only in this transaction.
+		m.Blocks = bytes.Clone(blocks)
+	}
+	return &m, nil
 }
 
 func (t *tx) PutOutbox(m *store.OutboxMessage) error {
 	if m.ID == 0 || strings.TrimSpace(m.Channel) == "" {
 		return fmt.Errorf("put outbox: message needs an id and a channel")
 	}
-	v, err := json.Marshal(m)
+	v, err := encodeOutbox(m)
 	if err != nil {
 		return err
 	}

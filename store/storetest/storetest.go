@@ -34,6 +34,8 @@ func Run(t *testing.T, open Opener) {
 		{"callbacks queue by due time and by case", testCallbacks},
 		{"claims: one per order, open ones by seller", testClaims},
 		{"concurrent batches never share a case number", testConcurrentBatch},
+		{"reserved case numbers are never handed out twice", testReservedNumbers},
+		{"a failing batch function fails alone", testBatchFailsAlone},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
 	}
@@ -76,8 +78,6 @@ func testCaseNumbers(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	// A rolled-back transaction may not give its number back to anyone
-	// else either: a number once shown must never name another case.
 	want := []string{"SFP-1001", "SFP-1002", "SFP-1003"}
 	if fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Fatalf("ids = %v, want %v", ids, want)
@@ -426,6 +426,76 @@ func testConcurrentBatch(t *testing.T, s store.Store) {
 		open, _ := tx.OpenCases("acme")
 		if len(open) != n {
 			t.Errorf("open = %d, want %d", len(open), n)
+		}
+		return nil
+	})
+}
+
+func testReservedNumbers(t *testing.T, s store.Store) {
+	a, err := s.ReserveCaseNumber(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := s.ReserveCaseNumber(ctx)
+	if a != sfp.FirstCaseNumber || b != a+1 {
+		t.Fatalf("reserved %d, %d; want %d, %d", a, b, sfp.FirstCaseNumber, sfp.FirstCaseNumber+1)
+	}
+	// The last one handed out comes back when released; one with others
+	// after it cannot, or two cases could get it.
+	s.ReleaseCaseNumber(b)
+	if again, _ := s.ReserveCaseNumber(ctx); again != b {
+		t.Errorf("after releasing %d the next is %d", b, again)
+	}
+	s.ReleaseCaseNumber(a)
+	var inTx uint64
+	err = s.Update(ctx, func(tx store.Tx) error {
+		c := newCase(t, tx, "acme")
+		inTx = c.Number
+		// A case written with a reserved number takes it for good.
+		return tx.PutCase(&sfp.Case{ID: sfp.CaseID(a), Number: a, Kind: sfp.KindCSContact, State: sfp.StateOpen, Seller: "acme"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inTx != b+1 {
+		t.Errorf("number taken in a transaction = %d, want %d", inTx, b+1)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		for _, n := range []uint64{a, inTx} {
+			if _, err := tx.Case(sfp.CaseID(n)); err != nil {
+				t.Errorf("case %d: %v", n, err)
+			}
+		}
+		return nil
+	})
+}
+
+func testBatchFailsAlone(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.Batch(ctx, func(tx store.Tx) error {
+				if i == 7 {
+					return boom
+				}
+				newCase(t, tx, "acme")
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 7) != errors.Is(err, boom) {
+			t.Errorf("batch %d: err = %v", i, err)
+		}
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		open, _ := tx.OpenCases("acme")
+		if len(open) != n-1 {
+			t.Errorf("open = %d, want %d", len(open), n-1)
 		}
 		return nil
 	})
