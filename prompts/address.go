@@ -26,17 +26,85 @@ const (
 	ukPostcode = `(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)[ \t]?\d[A-Z]{2}`
 )
 
+// The words that name a street, by country. Every match of a street
+// pattern holds one, which lets a text without any skip the pattern.
+var (
+	frStreetWords = []string{"rue", "avenue", "av.", "bd", "boulevard", "bvd", "allée", "allee", "impasse", "imp.", "chemin", "place", "quai", "route", "rte", "cours", "passage", "square", "sentier", "voie", "résidence", "residence", "lotissement", "hameau", "lieu-dit", "faubourg", "fbg", "parvis", "rond-point", "esplanade", "promenade", "chaussée", "chaussee", "cité", "villa", "clos", "montée", "traverse"}
+	beStreetWords = []string{"Rue", "Avenue", "Av.", "Boulevard", "Bd", "Chaussée", "Place", "Quai", "Chemin", "Allée", "Impasse", "Square", "Drève", "Clos"}
+	// German, Dutch and Swedish streets end in these, joined to the name.
+	deStreetSuffixes = []string{"straße", "strasse", "str.", "weg", "gasse", "platz", "allee", "damm", "ufer", "chaussee", "pfad", "steig", "straat", "gracht", "laan", "plein", "kade", "singel", "dijk", "gatan", "vägen", "vagen", "torget", "gränd"}
+	deHyphenated     = []string{"Ring", "Weg", "Platz", "Straße", "Strasse", "Allee", "Damm", "Ufer", "Gasse"}
+	deStreetWords    = []string{"Straße", "Strasse", "Str.", "Weg", "Gasse", "Platz", "Allee", "Ring", "Damm", "Ufer", "Chaussee"}
+	plStreetWords    = []string{"ul.", "al.", "os."}
+	esStreetWords    = []string{"calle", "c/", "avenida", "avda.", "plaza", "pza.", "paseo", "camino", "carretera", "ctra.", "ronda", "travesía", "travesia", "pasaje", "glorieta", "rambla"}
+	itStreetWords    = []string{"via", "viale", "v.le", "piazza", "p.zza", "piazzale", "corso", "c.so", "largo", "vicolo", "strada", "lungomare", "contrada", "borgo", "salita", "località", "loc."}
+)
+
+// alt is the words as a regexp alternation, in order (the first that
+// lets the rest match wins).
+func alt(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = regexp.QuoteMeta(w)
+	}
+	return strings.Join(q, "|")
+}
+
+// streetPatterns pair each street pattern with the words it needs: fold
+// when they match in any case.
+var streetPatterns = sync.OnceValue(func() []streetPattern {
+	return []streetPattern{
+		{frStreetRE(), frStreetWords, true},
+		{beStreetRE(), beStreetWords, false},
+		{enStreetRE(), nil, false}, // its words follow capitalised names: cheap already
+		{deStreetRE(), slices.Concat(deStreetSuffixes, deHyphenated, deStreetWords), false},
+		{plStreetRE(), plStreetWords, true},
+		{esStreetRE(), esStreetWords, true},
+		{itStreetRE(), itStreetWords, true},
+	}
+})
+
+type streetPattern struct {
+	re    *regexp.Regexp
+	words []string // nil: always run
+	fold  bool
+}
+
+// mayMatch reports whether text (or lower, its folded form) holds one of
+// the pattern's words.
+func (p streetPattern) mayMatch(text, lower string) bool {
+	if p.words == nil {
+		return true
+	}
+	in := text
+	if p.fold {
+		in = lower
+	}
+	for _, w := range p.words {
+		if strings.Contains(in, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldLower folds s as regexp's (?i) does for the street words: lower
+// case, and the long s, which folds to s without being upper case.
+func foldLower(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, "ſ", "s"))
+}
+
 var (
 	// "12 rue de la Paix", "3 bis avenue Victor Hugo", "15, bd Haussmann".
 	frStreetRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`\b\d{1,4}(?:[ \t]?(?i:bis|ter|quater|[a-d]))?,?[ \t]+` +
-			`(?i:rue|avenue|av\.|bd|boulevard|bvd|allée|allee|impasse|imp\.|chemin|place|quai|route|rte|cours|passage|square|sentier|voie|résidence|residence|lotissement|hameau|lieu-dit|faubourg|fbg|parvis|rond-point|esplanade|promenade|chaussée|chaussee|cité|villa|clos|montée|traverse)` +
+			`(?i:` + alt(frStreetWords) + `)` +
 			`(?:[ \t]+` + frLink + `)*[ \t]+` + anyWord +
 			`(?:(?:[ \t]+` + frLink + `)*[ \t]+` + streetWord + `){0,5}`)
 	})
 	// Belgium writes the number last: "Rue de la Loi 16", "Avenue Louise 54 bte 3".
 	beStreetRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?:Rue|Avenue|Av\.|Boulevard|Bd|Chaussée|Place|Quai|Chemin|Allée|Impasse|Square|Drève|Clos)` +
+		return regexp.MustCompile(`(?:` + alt(beStreetWords) + `)` +
 			`(?:[ \t]+` + frLink + `)*[ \t]+` + capWord + `(?:(?:[ \t]+` + frLink + `)*[ \t]+` + capWord + `){0,4},?[ \t]+\d{1,4}(?:[ \t]?(?:bis|[a-d])\b)?(?:[ \t]+(?:bte|boîte|bus)[ \t]*\d{1,4})?`)
 	})
 	// "221B Baker Street", "10 Downing Street".
@@ -47,23 +115,23 @@ var (
 	// "Hauptstraße 5", "Berliner Straße 12a", "Keizersgracht 123", "Storgatan 5".
 	deStreetRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`(?:\p{Lu}[\p{L}\-]*[ \t]+)?\p{Lu}[\p{L}\-]{2,}?` +
-			`(?:straße|strasse|str\.|weg|gasse|platz|allee|damm|ufer|chaussee|pfad|steig|straat|gracht|laan|plein|kade|singel|dijk|gatan|vägen|vagen|torget|gränd|-(?:Ring|Weg|Platz|Straße|Strasse|Allee|Damm|Ufer|Gasse))` +
+			`(?:` + alt(deStreetSuffixes) + `|-(?:` + alt(deHyphenated) + `))` +
 			`[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z]\b)?` +
-			`|(?:\p{Lu}[\p{L}\-]*[ \t]+){1,2}(?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm|Ufer|Chaussee)[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z]\b)?`)
+			`|(?:\p{Lu}[\p{L}\-]*[ \t]+){1,2}(?:` + alt(deStreetWords) + `)[ \t]+\d{1,4}(?:[ \t]?[a-zA-Z]\b)?`)
 	})
 	// "ul. Marszałkowska 12/4".
 	plStreetRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i:ul\.|al\.|os\.)[ \t]*\p{Lu}[\p{L}\-]*(?:[ \t]+\p{Lu}[\p{L}\-]*){0,3}[ \t]+\d{1,4}[a-zA-Z]?(?:/\d{1,4})?`)
+		return regexp.MustCompile(`(?i:` + alt(plStreetWords) + `)[ \t]*\p{Lu}[\p{L}\-]*(?:[ \t]+\p{Lu}[\p{L}\-]*){0,3}[ \t]+\d{1,4}[a-zA-Z]?(?:/\d{1,4})?`)
 	})
 	// "Calle Mayor, 12", "C/ Alcalá 45, 3º B", "Avenida de la Constitución 4".
 	esStreetRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i:calle|c/|avenida|avda\.|plaza|pza\.|paseo|camino|carretera|ctra\.|ronda|travesía|travesia|pasaje|glorieta|rambla)[ \t]*` +
+		return regexp.MustCompile(`(?i:` + alt(esStreetWords) + `)[ \t]*` +
 			`(?:` + esLink + `[ \t]+)*\p{Lu}[\p{L}'’.\-]*(?:[ \t]+(?:` + esLink + `[ \t]+)*\p{Lu}[\p{L}'’\-]*){0,4},?[ \t]*` +
 			`(?:(?i:n[º°o]\.?|núm\.?|num\.?)[ \t]*)?\d{1,4}(?:,?[ \t]*\d{1,2}[º°ª](?:[ \t]?[A-Za-z]\b)?)?`)
 	})
 	// "Via Roma 12", "piazza Garibaldi, 3", "Corso Vittorio Emanuele II 45/b".
 	itStreetRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`(?i:via|viale|v\.le|piazza|p\.zza|piazzale|corso|c\.so|largo|vicolo|strada|lungomare|contrada|borgo|salita|località|loc\.)[ \t]+` +
+		return regexp.MustCompile(`(?i:` + alt(itStreetWords) + `)[ \t]+` +
 			`(?:` + itLink + `[ \t]+)*\p{Lu}[\p{L}'’.\-]*(?:[ \t]+(?:` + itLink + `[ \t]+)*\p{Lu}[\p{L}'’.\-]*){0,4},?[ \t]*` +
 			`(?:n\.?[ \t]*)?\d{1,4}(?:[ \t]?/?[a-zA-Z]\b)?`)
 	})
@@ -100,12 +168,49 @@ var (
 )
 
 // Letter pairs that follow four digits as units, not Dutch postcodes.
+// longestDigitRun is the length of the longest run of ASCII digits in s
+// (regexp's \d).
+func longestDigitRun(s string) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}
+
+func findIf(ok bool, re *regexp.Regexp, s string) [][]int {
+	if !ok {
+		return nil
+	}
+	return re.FindAllStringIndex(s, -1)
+}
+
+func findSubmatchIf(ok bool, re *regexp.Regexp, s string) [][]int {
+	if !ok {
+		return nil
+	}
+	return re.FindAllStringSubmatchIndex(s, -1)
+}
+
 var notNLPostcode = map[string]bool{"MB": true, "GB": true, "KB": true, "TB": true, "KW": true, "MW": true, "HP": true, "PS": true, "CV": true, "EU": true, "UK": true, "US": true, "PC": true, "TV": true, "HZ": true, "MM": true, "CM": true, "KG": true, "ML": true}
 
 // Words that end a number as a quantity or a price, not a city.
 var notCity = map[string]bool{"euro": true, "euros": true, "eur": true, "amazon": true, "prime": true, "stück": true, "pièces": true, "pieces": true, "pezzi": true, "unidades": true, "units": true}
 
 func findAddresses(text string, out []span) []span {
+	// Every pattern below needs a house number or a postcode, most of them
+	// a run of digits of some length: the longest run rules most of them
+	// out before any regexp runs, and a text without digits has no
+	// address (most product questions).
+	run := longestDigitRun(text)
+	if run == 0 {
+		return out
+	}
 	var found []span
 	add := func(start, end int) {
 		for end > start && strings.ContainsRune(" \t,.-'’", rune(text[end-1])) {
@@ -119,8 +224,12 @@ func findAddresses(text string, out []span) []span {
 		}
 		found = append(found, span{start, end, kindAddress, rankAddress})
 	}
-	for _, re := range []*regexp.Regexp{frStreetRE(), beStreetRE(), enStreetRE(), deStreetRE(), plStreetRE(), esStreetRE(), itStreetRE()} {
-		for _, loc := range re.FindAllStringIndex(text, -1) {
+	lower := foldLower(text)
+	for _, p := range streetPatterns() {
+		if !p.mayMatch(text, lower) {
+			continue
+		}
+		for _, loc := range p.re.FindAllStringIndex(text, -1) {
 			start, end := loc[0], loc[1]
 			if tail := addressTailRE().FindStringIndex(text[end:]); tail != nil {
 				end += tail[1]
@@ -128,22 +237,26 @@ func findAddresses(text string, out []span) []span {
 			add(start, end)
 		}
 	}
-	for _, loc := range postcode5RE().FindAllStringIndex(text, -1) {
+	for _, loc := range findIf(run >= 5, postcode5RE(), text) {
 		if city := firstWordAfterDigits(text[loc[0]:loc[1]]); notCity[strings.ToLower(city)] {
 			continue
 		}
 		add(loc[0], loc[1])
 	}
-	for _, loc := range nlPostcodeRE().FindAllStringSubmatchIndex(text, -1) {
+	for _, loc := range findSubmatchIf(run >= 4, nlPostcodeRE(), text) {
 		if notNLPostcode[text[loc[2]:loc[3]]] {
 			continue
 		}
 		add(loc[0], loc[1])
 	}
-	for _, re := range []*regexp.Regexp{ukPostcodeRE(), plPostcodeRE(), usCityRE()} {
-		for _, loc := range re.FindAllStringIndex(text, -1) {
-			add(loc[0], loc[1])
-		}
+	for _, loc := range findIf(true, ukPostcodeRE(), text) {
+		add(loc[0], loc[1])
+	}
+	for _, loc := range findIf(run >= 3, plPostcodeRE(), text) {
+		add(loc[0], loc[1])
+	}
+	for _, loc := range findIf(run >= 5, usCityRE(), text) {
+		add(loc[0], loc[1])
 	}
 	return append(out, mergeAdjacent(text, found)...)
 }
