@@ -145,7 +145,7 @@ func (a *App) mention(ctx context.Context, m incoming, text string) error {
 	// Only a creating command runs the guard; others are answered once
 	// per (channel, ts) here.
 	first := true
-	if err := a.Store.Update(ctx, func(tx store.Tx) error {
+	if err := a.Store.Batch(ctx, func(tx store.Tx) error {
 		var err error
 		first, err = a.firstTime(m)(tx)
 		return err

@@ -23,7 +23,8 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 	}
 	relayed := false
 	var checked *checkedReply
-	err := a.Store.Update(ctx, func(tx store.Tx) error {
+	// Batched: replies arrive many at once, and share a commit.
+	err := a.Store.Batch(ctx, func(tx store.Tx) error {
 		relayed, checked = false, nil
 		c, err := tx.CaseByMessage(m.channel, m.threadTS)
 		if errors.Is(err, store.ErrNotFound) {

@@ -111,19 +111,19 @@ func (d *DB) with(ctx context.Context, fn func(*bbolt.DB) error) error {
 
 func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
 	return d.with(ctx, func(db *bbolt.DB) error {
-		return db.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx, d}) })
+		return db.Update(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx, db: d}) })
 	})
 }
 
 func (d *DB) Batch(ctx context.Context, fn func(store.Tx) error) error {
 	return d.with(ctx, func(db *bbolt.DB) error {
-		return d.gc.batch(db, func(btx *bbolt.Tx) error { return fn(&tx{btx, d}) })
+		return d.gc.batch(db, func(btx *bbolt.Tx) error { return fn(&tx{btx: btx, db: d}) })
 	})
 }
 
 func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return d.with(ctx, func(db *bbolt.DB) error {
-		return db.View(func(btx *bbolt.Tx) error { return fn(&tx{btx, d}) })
+		return db.View(func(btx *bbolt.Tx) error { return fn(&tx{btx: btx, db: d}) })
 	})
 }
 

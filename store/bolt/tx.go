@@ -48,6 +48,49 @@ func createBuckets(btx *bbolt.Tx) error {
 type tx struct {
 	btx *bbolt.Tx
 	db  *DB
+	// stored holds, for cases read or written in this write transaction,
+	// what their index entries follow as stored (nil: no such case).
+	// PutCase needs the stored version's, and a case is nearly always read
+	// just before it is written: decoding it a second time would cost as
+	// much as the read.
+	stored map[uint64]*indexed
+}
+
+// indexed is what of a case its index entries follow.
+type indexed struct {
+	orderID, seller string
+	refs            [2]sfp.MessageRef
+	open            bool
+}
+
+func indexedOf(c *sfp.Case) *indexed {
+	return &indexed{orderID: c.OrderID, seller: c.Seller, refs: [2]sfp.MessageRef{c.Card, c.CSThread}, open: c.State.IsOpen()}
+}
+
+func (t *tx) remember(n uint64, ix *indexed) {
+	if !t.btx.Writable() {
+		return
+	}
+	if t.stored == nil {
+		t.stored = map[uint64]*indexed{}
+	}
+	t.stored[n] = ix
+}
+
+// storedIndexed is what the stored version of case n is indexed by.
+func (t *tx) storedIndexed(n uint64) (*indexed, error) {
+	if ix, ok := t.stored[n]; ok {
+		return ix, nil
+	}
+	_, err := t.caseByNumber(n)
+	if err == store.ErrNotFound {
+		t.remember(n, nil)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t.stored[n], nil
 }
 
 func u64(n uint64) []byte {
@@ -111,6 +154,7 @@ func (t *tx) caseByNumber(n uint64) (*sfp.Case, error) {
 	if err := json.Unmarshal(v, &c); err != nil {
 		return nil, fmt.Errorf("case %d: %w", n, err)
 	}
+	t.remember(n, indexedOf(&c))
 	return &c, nil
 }
 
@@ -130,8 +174,8 @@ func (t *tx) PutCase(c *sfp.Case) error {
 		}
 		c.Number = n
 	}
-	old, err := t.caseByNumber(c.Number)
-	if err != nil && err != store.ErrNotFound {
+	old, err := t.storedIndexed(c.Number)
+	if err != nil {
 		return err
 	}
 	v, err := json.Marshal(c)
@@ -149,43 +193,50 @@ func (t *tx) PutCase(c *sfp.Case) error {
 			return err
 		}
 	}
-	// Indexes: drop what the old version had and the new one has not.
-	if old != nil {
-		if old.OrderID != "" && old.OrderID != c.OrderID {
-			if err := t.bucket(bByOrder).Delete(key([]byte(old.OrderID), num)); err != nil {
+	// Indexes: drop what the stored version had and this one has not, add
+	// what it has and the stored one had not. An entry already there is
+	// not written again: each write dirties a page the commit must write.
+	now := indexedOf(c)
+	if old == nil {
+		old = &indexed{}
+	}
+	if old.orderID != now.orderID {
+		if old.orderID != "" {
+			if err := t.bucket(bByOrder).Delete(key([]byte(old.orderID), num)); err != nil {
 				return err
 			}
 		}
-		for _, r := range []sfp.MessageRef{old.Card, old.CSThread} {
-			if r.Channel != "" && r.TS != "" && r != c.Card && r != c.CSThread {
-				if err := t.bucket(bByMessage).Delete(key([]byte(r.Channel), []byte(r.TS))); err != nil {
-					return err
-				}
-			}
-		}
-		if old.State.IsOpen() && (!c.State.IsOpen() || old.Seller != c.Seller) {
-			if err := t.bucket(bOpen).Delete(key([]byte(old.Seller), num)); err != nil {
+		if now.orderID != "" {
+			if err := t.bucket(bByOrder).Put(key([]byte(now.orderID), num), nil); err != nil {
 				return err
 			}
 		}
 	}
-	if c.OrderID != "" {
-		if err := t.bucket(bByOrder).Put(key([]byte(c.OrderID), num), nil); err != nil {
-			return err
+	for _, r := range old.refs {
+		if r.Channel != "" && r.TS != "" && r != c.Card && r != c.CSThread {
+			if err := t.bucket(bByMessage).Delete(key([]byte(r.Channel), []byte(r.TS))); err != nil {
+				return err
+			}
 		}
 	}
-	for _, r := range []sfp.MessageRef{c.Card, c.CSThread} {
-		if r.Channel != "" && r.TS != "" {
+	for _, r := range now.refs {
+		if r.Channel != "" && r.TS != "" && r != old.refs[0] && r != old.refs[1] {
 			if err := t.bucket(bByMessage).Put(key([]byte(r.Channel), []byte(r.TS)), num); err != nil {
 				return err
 			}
 		}
 	}
-	if c.State.IsOpen() {
-		if err := t.bucket(bOpen).Put(key([]byte(c.Seller), num), nil); err != nil {
+	if old.open && (!now.open || old.seller != now.seller) {
+		if err := t.bucket(bOpen).Delete(key([]byte(old.seller), num)); err != nil {
 			return err
 		}
 	}
+	if now.open && (!old.open || old.seller != now.seller) {
+		if err := t.bucket(bOpen).Put(key([]byte(now.seller), num), nil); err != nil {
+			return err
+		}
+	}
+	t.remember(c.Number, now)
 	return nil
 }
 

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"claims: one per order, open ones by seller", testClaims},
 		{"concurrent batches never share a case number", testConcurrentBatch},
 		{"reserved case numbers are never handed out twice", testReservedNumbers},
+		{"indexes follow a case changed several times in one transaction", testIndexesFollowChanges},
 		{"a failing batch function fails alone", testBatchFailsAlone},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
@@ -465,6 +466,63 @@ func testReservedNumbers(t *testing.T, s store.Store) {
 			if _, err := tx.Case(sfp.CaseID(n)); err != nil {
 				t.Errorf("case %d: %v", n, err)
 			}
+		}
+		return nil
+	})
+}
+
+func testIndexesFollowChanges(t *testing.T, s store.Store) {
+	var id string
+	s.Update(ctx, func(tx store.Tx) error {
+		c := newCase(t, tx, "acme")
+		id = c.ID
+		c.OrderID = "111-1111111-1111111"
+		c.Card = sfp.MessageRef{Channel: "C1", TS: "1.1"}
+		return tx.PutCase(c)
+	})
+	err := s.Update(ctx, func(tx store.Tx) error {
+		for _, change := range []func(*sfp.Case){
+			func(c *sfp.Case) { c.OrderID = "222-2222222-2222222" },
+			func(c *sfp.Case) { c.Card.TS = "1.2"; c.CSThread = sfp.MessageRef{Channel: "C2", TS: "2.1"} },
+			func(c *sfp.Case) { c.Seller = "globex" },
+			func(c *sfp.Case) { c.State = sfp.StateClosed },
+			func(c *sfp.Case) { c.State = sfp.StateOpen; c.Seller = "acme" },
+		} {
+			c, err := tx.Case(id)
+			if err != nil {
+				return err
+			}
+			change(c)
+			if err := tx.PutCase(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		found := func(cs []*sfp.Case, err error) bool { return err == nil && len(cs) == 1 && cs[0].ID == id }
+		if cs, err := tx.CasesByOrder("111-1111111-1111111"); err != nil || len(cs) != 0 {
+			t.Errorf("old order still finds %d cases (%v)", len(cs), err)
+		}
+		if !found(tx.CasesByOrder("222-2222222-2222222")) {
+			t.Error("new order does not find the case")
+		}
+		if _, err := tx.CaseByMessage("C1", "1.1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("old card ts still finds the case: %v", err)
+		}
+		for _, ref := range [][2]string{{"C1", "1.2"}, {"C2", "2.1"}} {
+			if c, err := tx.CaseByMessage(ref[0], ref[1]); err != nil || c.ID != id {
+				t.Errorf("message %v: %v", ref, err)
+			}
+		}
+		if !found(tx.OpenCases("acme")) {
+			t.Error("reopened case not in acme's open cases")
+		}
+		if cs, _ := tx.OpenCases("globex"); len(cs) != 0 {
+			t.Errorf("globex still has %d open cases", len(cs))
 		}
 		return nil
 	})
