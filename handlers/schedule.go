@@ -67,11 +67,12 @@ func (a *App) scheduleWith(tx store.Tx, c *sfp.Case, p sellerPrefs) error {
 	return a.syncDue(tx, have, a.claimEntries(c), claimKind, DueClaimRemind)
 }
 
-// syncDue makes a case's due entries of the kinds owns covers, have of
-// them, exactly want: stale ones are deleted, missing ones written. Entries already in
-// the index are kept even when due (the scheduler is about to fire them);
-// a new entry of kind skipPast whose time has passed is not written, as a
-// reminder nobody could have sent in time is not sent now.
+// syncDue makes a case's due entries of the kinds owns covers (have holds
+// them as stored) exactly want: stale ones are deleted, missing ones
+// written. Entries already in the index are kept even when due (the
+// scheduler is about to fire them); a new entry of kind skipPast whose
+// time has passed is not written, as a reminder nobody could have sent in
+// time is not sent now.
 func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind string) bool, skipPast string) error {
 	wanted := map[string]bool{}
 	for _, e := range want {

@@ -183,20 +183,6 @@ func longestDigitRun(s string) int {
 	return best
 }
 
-func findIf(ok bool, re *regexp.Regexp, s string) [][]int {
-	if !ok {
-		return nil
-	}
-	return re.FindAllStringIndex(s, -1)
-}
-
-func findSubmatchIf(ok bool, re *regexp.Regexp, s string) [][]int {
-	if !ok {
-		return nil
-	}
-	return re.FindAllStringSubmatchIndex(s, -1)
-}
-
 var notNLPostcode = map[string]bool{"MB": true, "GB": true, "KB": true, "TB": true, "KW": true, "MW": true, "HP": true, "PS": true, "CV": true, "EU": true, "UK": true, "US": true, "PC": true, "TV": true, "HZ": true, "MM": true, "CM": true, "KG": true, "ML": true}
 
 // Words that end a number as a quantity or a price, not a city.
@@ -237,26 +223,33 @@ func findAddresses(text string, out []span) []span {
 			add(start, end)
 		}
 	}
-	for _, loc := range findIf(run >= 5, postcode5RE(), text) {
-		if city := firstWordAfterDigits(text[loc[0]:loc[1]]); notCity[strings.ToLower(city)] {
-			continue
+	if run >= 5 {
+		for _, loc := range postcode5RE().FindAllStringIndex(text, -1) {
+			if city := firstWordAfterDigits(text[loc[0]:loc[1]]); notCity[strings.ToLower(city)] {
+				continue
+			}
+			add(loc[0], loc[1])
 		}
-		add(loc[0], loc[1])
 	}
-	for _, loc := range findSubmatchIf(run >= 4, nlPostcodeRE(), text) {
-		if notNLPostcode[text[loc[2]:loc[3]]] {
-			continue
+	if run >= 4 {
+		for _, loc := range nlPostcodeRE().FindAllStringSubmatchIndex(text, -1) {
+			if notNLPostcode[text[loc[2]:loc[3]]] {
+				continue
+			}
+			add(loc[0], loc[1])
 		}
-		add(loc[0], loc[1])
 	}
-	for _, loc := range findIf(true, ukPostcodeRE(), text) {
-		add(loc[0], loc[1])
+	postcodes := []*regexp.Regexp{ukPostcodeRE()}
+	if run >= 3 {
+		postcodes = append(postcodes, plPostcodeRE())
 	}
-	for _, loc := range findIf(run >= 3, plPostcodeRE(), text) {
-		add(loc[0], loc[1])
+	if run >= 5 {
+		postcodes = append(postcodes, usCityRE())
 	}
-	for _, loc := range findIf(run >= 5, usCityRE(), text) {
-		add(loc[0], loc[1])
+	for _, re := range postcodes {
+		for _, loc := range re.FindAllStringIndex(text, -1) {
+			add(loc[0], loc[1])
+		}
 	}
 	return append(out, mergeAdjacent(text, found)...)
 }
