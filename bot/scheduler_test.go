@@ -201,6 +201,30 @@ func TestSchedulerFiresInBatchesOfOneTransaction(t *testing.T) {
 	}
 }
 
+// A wake-up with nothing due writes nothing: every case written wakes the
+// scheduler, and an empty commit would still take the write lock and sync.
+func TestSchedulerWithNothingDueWritesNothing(t *testing.T) {
+	db := newDB(t)
+	clock := sfp.NewFakeClock(t0)
+	r := newRecorder()
+	s := newScheduler(db, clock, r)
+	putDue(t, db, escalate("SFP-1001", t0.Add(time.Hour)))
+	writes := func() int64 { st := db.Stats(); return st.TxStats.GetWrite() }
+	before := writes()
+	for range 20 {
+		if res, err := s.Sweep(context.Background()); err != nil || res.Fired != 0 {
+			t.Fatalf("sweep = %+v, %v", res, err)
+		}
+	}
+	if w := writes() - before; w != 0 {
+		t.Errorf("20 sweeps with nothing due wrote %d pages", w)
+	}
+	clock.Advance(time.Hour)
+	if res, err := s.Sweep(context.Background()); err != nil || res.Fired != 1 {
+		t.Errorf("sweep once due = %+v, %v", res, err)
+	}
+}
+
 // An entry fires once: its effects and its deletion commit together, so
 // neither a restart nor a second sweep fires it again.
 func TestSchedulerNeverFiresTwiceAcrossRestart(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -364,4 +365,43 @@ func TestAFailingModelLeavesATemplateAndOneCalmLine(t *testing.T) {
 	if len(lines) != 2 || !strings.Contains(lines[1], "no credit left") {
 		t.Errorf("thread = %q", lines)
 	}
+}
+
+// The rules check made before the transaction is used inside it only while
+// the case still asks for that check: a buyer whose language changed in
+// between gets the check for their language.
+func TestRulesCheckedBeforeTheTransactionFollowTheCase(t *testing.T) {
+	e := newDraftEnv(t)
+	ctx := context.Background()
+	c := e.question(sfp.KindProductQuestion, nil)
+	e.update(func(tx store.Tx) error {
+		c, _ = tx.Case(c.ID)
+		c.Card.TS = "1700000000.000100"
+		return tx.PutCase(c)
+	})
+	english := "Yes, the lamp takes any E27 bulb, and it works with every dimmer switch we sell."
+	pre := e.app.precheckReply(ctx, c.Card.Channel, c.Card.TS, english)
+	if pre == nil || pre.lang != "fr" || !slices.ContainsFunc(pre.findings, func(f sfp.Finding) bool { return f.Rule == string(prompts.RuleWrongLanguage) }) {
+		t.Fatalf("pre-check for a French buyer: %+v", pre)
+	}
+	if got := e.app.precheckReply(ctx, c.Card.Channel, "1700000000.999999", english); got != nil {
+		t.Errorf("a thread that is no card was checked: %+v", got)
+	}
+	if got := e.app.precheckReply(ctx, c.Card.Channel, c.Card.TS, "  "); got != nil {
+		t.Errorf("an empty reply was checked: %+v", got)
+	}
+	e.update(func(tx store.Tx) error {
+		cs, _ := tx.Case(c.ID)
+		// Unchanged: the findings made before are the ones used.
+		marker := []sfp.Finding{{Rule: "marker"}}
+		if fs := e.app.rulesFor(tx, cs, english, &ruleCheck{lang: pre.lang, kind: pre.kind, findings: marker}); len(fs) != 1 || fs[0].Rule != "marker" {
+			t.Errorf("unchanged case: findings %+v, want those made before", fs)
+		}
+		// The buyer turns out to write English: checked again.
+		cs.Customer.Language = "en"
+		if fs := e.app.rulesFor(tx, cs, english, pre); len(fs) != 0 {
+			t.Errorf("English buyer: findings %+v, want none", fs)
+		}
+		return nil
+	})
 }

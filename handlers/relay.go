@@ -21,6 +21,10 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 	if m.threadTS == "" || m.threadTS == m.ts {
 		return nil
 	}
+	var pre *ruleCheck
+	if text := strings.TrimSpace(m.text); !strings.HasPrefix(text, internalPrefix) {
+		pre = a.precheckReply(ctx, m.channel, m.threadTS, text)
+	}
 	relayed := false
 	var checked *checkedReply
 	// Batched: replies arrive many at once, and share a commit.
@@ -46,7 +50,7 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 			}
 			// A reply to a buyer that breaks a messaging rule waits for
 			// its author's decision (drafts.go).
-			if checked, err = a.checkReply(tx, c, m.user, text, fileLinks(m)); err != nil || (checked != nil && checked.held != nil) {
+			if checked, err = a.checkReply(tx, c, m.user, text, fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
 				return err
 			}
 			if err := a.answer(tx, c, m.user, text, fileLinks(m)); err != nil {

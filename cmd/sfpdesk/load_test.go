@@ -24,6 +24,7 @@ import (
 	"github.com/sfpdesk/sfpdesk/bot/fakeslack"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
+	"github.com/sfpdesk/sfpdesk/store/bolt"
 )
 
 // The load programs behind docs/PERFORMANCE.md, "Delivery". They take
@@ -35,6 +36,7 @@ var (
 	loadDuration = flag.Duration("load.duration", 20*time.Second, "how long each load phase lasts")
 	loadRate     = flag.Int("load.rate", 200, "requests a second in the acknowledgement load")
 	loadClients  = flag.Int("load.clients", 64, "concurrent clients in the throughput load")
+	loadNoSync   = flag.Bool("load.nosync", false, "commit without fsync: the bot's share of the figures, without the disk's (never in production)")
 )
 
 func needLoad(t testing.TB) {
@@ -73,6 +75,9 @@ func startLoadServer(t testing.TB, latency time.Duration) *loadServer {
 		t.Fatal(p)
 	}
 	m := &Main{Config: cfg, Clock: sfp.RealClock{}, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	if *loadNoSync {
+		m.storeOptions = &bolt.Options{NoSync: true}
+	}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -213,16 +218,39 @@ func (s *loadServer) seed(t testing.TB, n int) (sellers, channels []string) {
 func TestLoadAckLatency(t *testing.T) {
 	needLoad(t)
 	s := startLoadServer(t, 0)
-	s.fake.AddChannel("C0CS", "cs", false, s.fake.BotUserID(), "U0AGENT")
-	sellers, channels := s.seed(t, 10)
-	// Cards to reply to, posted before Slack slows down.
+	sellers, cards := s.cards(t, 10)
 	ctx := context.Background()
-	var cards []sfp.MessageRef
+	s.fake.SetLatency(300 * time.Millisecond)
+	t.Logf("GOMAXPROCS %d, %s for each phase at %d requests/s, Slack answering in 300 ms", runtime.GOMAXPROCS(0), *loadDuration, *loadRate)
+
+	var cmds latencies
+	openLoop(*loadRate, *loadDuration, func(i int) {
+		d, _, err := s.slash(ctx, "U0AGENT", "C0CS", fmt.Sprintf("ask %s load question %d", sellers[i%len(sellers)], i))
+		cmds.add(d, err)
+	})
+	t.Logf("/slack/commands (ask): %s", &cmds)
+
+	var evs latencies
+	openLoop(*loadRate, *loadDuration, func(i int) {
+		card := cards[i%len(cards)]
+		evs.add(s.reply(ctx, card, i))
+	})
+	t.Logf("/slack/events (thread reply): %s", &evs)
+}
+
+// cards seeds n sellers, asks each a question, and waits for the cards:
+// threads for the sellers' replies, posted before Slack slows down.
+func (s *loadServer) cards(tb testing.TB, n int) ([]string, []sfp.MessageRef) {
+	tb.Helper()
+	ctx := context.Background()
+	s.fake.AddChannel("C0CS", "cs", false, s.fake.BotUserID(), "U0AGENT")
+	sellers, _ := s.seed(tb, n)
 	for i := range sellers {
 		if _, _, err := s.slash(ctx, "U0AGENT", "C0CS", "ask "+sellers[i]+" warm-up question"); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
+	var cards []sfp.MessageRef
 	deadline := time.Now().Add(30 * time.Second)
 	for len(cards) < len(sellers) && time.Now().Before(deadline) {
 		cards = cards[:0]
@@ -238,29 +266,17 @@ func TestLoadAckLatency(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if len(cards) < len(sellers) {
-		t.Fatalf("only %d cards posted", len(cards))
+		tb.Fatalf("only %d cards posted", len(cards))
 	}
-	s.fake.SetLatency(300 * time.Millisecond)
-	t.Logf("GOMAXPROCS %d, %s for each phase at %d requests/s, Slack answering in 300 ms", runtime.GOMAXPROCS(0), *loadDuration, *loadRate)
+	return sellers, cards
+}
 
-	var cmds latencies
-	openLoop(*loadRate, *loadDuration, func(i int) {
-		d, _, err := s.slash(ctx, "U0AGENT", "C0CS", fmt.Sprintf("ask %s load question %d", sellers[i%len(sellers)], i))
-		cmds.add(d, err)
+// reply is the seller's i-th reply in a card's thread, as Slack sends it.
+func (s *loadServer) reply(ctx context.Context, card sfp.MessageRef, i int) (time.Duration, error) {
+	return s.event(ctx, map[string]any{
+		"type": "message", "user": "U0SELLER", "channel": card.Channel, "thread_ts": card.TS,
+		"text": fmt.Sprintf("reply %d", i), "ts": fmt.Sprintf("1790000000.%06d", i),
 	})
-	t.Logf("/slack/commands (ask): %s", &cmds)
-
-	var evs latencies
-	openLoop(*loadRate, *loadDuration, func(i int) {
-		card := cards[i%len(cards)]
-		d, err := s.event(ctx, map[string]any{
-			"type": "message", "user": "U0SELLER", "channel": card.Channel, "thread_ts": card.TS,
-			"text": fmt.Sprintf("reply %d", i), "ts": fmt.Sprintf("1790000000.%06d", i),
-		})
-		evs.add(d, err)
-	})
-	t.Logf("/slack/events (thread reply): %s", &evs)
-	_ = channels
 }
 
 // TestLoadCaseThroughput: cases created a second through /slack/commands
@@ -510,6 +526,22 @@ func BenchmarkAskAck(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if _, text, err := s.slash(context.Background(), "U0AGENT", "C0CS", fmt.Sprintf("ask %s question %d", sellers[i%len(sellers)], i)); err != nil || !strings.Contains(text, "SFP-") {
 			b.Fatalf("%q %v", text, err)
+		}
+	}
+}
+
+// BenchmarkReplyAck is a seller's reply in a case thread through signed
+// HTTP, acknowledged after its relay is committed with fsync, one at a
+// time into ten cases: every case holds b.N/10 replies by the end, so the
+// time per op shows what a long thread costs.
+func BenchmarkReplyAck(b *testing.B) {
+	s := startLoadServer(b, 0)
+	_, cards := s.cards(b, 10)
+	s.fake.SetLatency(300 * time.Millisecond)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.reply(context.Background(), cards[i%len(cards)], i); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -49,6 +49,10 @@ type Main struct {
 
 	public, admin     *http.Server
 	publicLn, adminLn net.Listener
+	// storeOptions tune the database (nil: the defaults). The load
+	// programs switch fsync off with it, to tell the disk's share of a
+	// figure from the bot's.
+	storeOptions *bolt.Options
 
 	slackCheck struct {
 		sync.Mutex
@@ -74,7 +78,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.HTTPClient == nil {
 		m.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	db, err := bolt.Open(cfg.DBPath, nil)
+	db, err := bolt.Open(cfg.DBPath, m.storeOptions)
 	if err != nil {
 		if errors.Is(err, store.ErrInUse) {
 			return fmt.Errorf("database %s is in use by another sfpdesk: stop it first, or set SFPDESK_DB to another file", cfg.DBPath)

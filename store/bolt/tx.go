@@ -19,7 +19,8 @@ import (
 // step by the methods that write the records they index.
 var (
 	bMeta        = []byte("meta")
-	bCases       = []byte("cases")           // number(8) → case JSON
+	bCases       = []byte("cases")           // number(8) → case JSON, without its events
+	bEvents      = []byte("events")          // number(8) seq(4) → event (events.go)
 	bByOrder     = []byte("idx_order")       // order \x00 number(8) → ∅
 	bByMessage   = []byte("idx_message")     // channel \x00 ts → number(8)
 	bOpen        = []byte("idx_open")        // seller \x00 number(8) → ∅
@@ -34,7 +35,7 @@ var (
 	kNextCase = []byte("next_case")
 )
 
-var allBuckets = [][]byte{bMeta, bCases, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bClaimOpen}
+var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bClaimOpen}
 
 func createBuckets(btx *bbolt.Tx) error {
 	for _, b := range allBuckets {
@@ -56,15 +57,17 @@ type tx struct {
 	stored map[uint64]*indexed
 }
 
-// indexed is what of a case its index entries follow.
+// indexed is what of a case its index entries follow, and how many of its
+// events are stored under its keys in bEvents.
 type indexed struct {
 	orderID, seller string
 	refs            [2]sfp.MessageRef
 	open            bool
+	events          int
 }
 
-func indexedOf(c *sfp.Case) *indexed {
-	return &indexed{orderID: c.OrderID, seller: c.Seller, refs: [2]sfp.MessageRef{c.Card, c.CSThread}, open: c.State.IsOpen()}
+func indexedOf(c *sfp.Case, events int) *indexed {
+	return &indexed{orderID: c.OrderID, seller: c.Seller, refs: [2]sfp.MessageRef{c.Card, c.CSThread}, open: c.State.IsOpen(), events: events}
 }
 
 func (t *tx) remember(n uint64, ix *indexed) {
@@ -150,12 +153,30 @@ func (t *tx) caseByNumber(n uint64) (*sfp.Case, error) {
 	if v == nil {
 		return nil, store.ErrNotFound
 	}
+	c, stored, err := decodeCase(n, v, t.eventCursor())
+	if err != nil {
+		return nil, err
+	}
+	t.remember(n, indexedOf(c, stored))
+	return c, nil
+}
+
+// decodeCase reads case n from its record and its events, and says how
+// many of those are stored under its keys. A record written before events
+// had keys of their own holds them itself; the next PutCase moves them out.
+func decodeCase(n uint64, v []byte, events *bbolt.Cursor) (*sfp.Case, int, error) {
 	var c sfp.Case
 	if err := json.Unmarshal(v, &c); err != nil {
-		return nil, fmt.Errorf("case %d: %w", n, err)
+		return nil, 0, fmt.Errorf("case %d: %w", n, err)
 	}
-	t.remember(n, indexedOf(&c))
-	return &c, nil
+	if c.Events != nil {
+		return &c, 0, nil
+	}
+	var err error
+	if c.Events, err = readEvents(events, n); err != nil {
+		return nil, 0, err
+	}
+	return &c, len(c.Events), nil
 }
 
 func (t *tx) Case(id string) (*sfp.Case, error) {
@@ -178,11 +199,20 @@ func (t *tx) PutCase(c *sfp.Case) error {
 	if err != nil {
 		return err
 	}
-	v, err := json.Marshal(c)
+	record := *c
+	record.Events = nil
+	v, err := json.Marshal(&record)
 	if err != nil {
 		return err
 	}
 	if err := t.bucket(bCases).Put(u64(c.Number), v); err != nil {
+		return err
+	}
+	stored := 0
+	if old != nil {
+		stored = old.events
+	}
+	if err := t.putEvents(c.Number, c.Events, stored); err != nil {
 		return err
 	}
 	num := u64(c.Number)
@@ -196,7 +226,7 @@ func (t *tx) PutCase(c *sfp.Case) error {
 	// Indexes: drop what the stored version had and this one has not, add
 	// what it has and the stored one had not. An entry already there is
 	// not written again: each write dirties a page the commit must write.
-	now := indexedOf(c)
+	now := indexedOf(c, len(c.Events))
 	if old == nil {
 		old = &indexed{}
 	}
@@ -301,13 +331,16 @@ func sortCases(cs []*sfp.Case) {
 }
 
 func (t *tx) ForEachCase(fn func(*sfp.Case) bool) error {
-	c := t.bucket(bCases).Cursor()
+	c, events := t.bucket(bCases).Cursor(), t.eventCursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		var cs sfp.Case
-		if err := json.Unmarshal(v, &cs); err != nil {
-			return fmt.Errorf("case %x: %w", k, err)
+		if len(k) != 8 {
+			return fmt.Errorf("case key %x: not a number", k)
 		}
-		if !fn(&cs) {
+		cs, _, err := decodeCase(binary.BigEndian.Uint64(k), v, events)
+		if err != nil {
+			return err
+		}
+		if !fn(cs) {
 			return nil
 		}
 	}

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"reserved case numbers are never handed out twice", testReservedNumbers},
 		{"indexes follow a case changed several times in one transaction", testIndexesFollowChanges},
 		{"a failing batch function fails alone", testBatchFailsAlone},
+		{"a case's history grows across transactions and reads back whole", testHistory},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
 	}
@@ -579,4 +580,92 @@ func testClosed(t *testing.T, s store.Store) {
 	if err := s.View(ctx, func(store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("View after Close: %v", err)
 	}
+}
+
+func testHistory(t *testing.T, s store.Store) {
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	paris := time.FixedZone("CET", 3600)
+	var want []sfp.Event
+	var ids []string
+	s.Update(ctx, func(tx store.Tx) error {
+		for _, seller := range []string{"acme", "bolt", "acme"} {
+			ids = append(ids, newCase(t, tx, seller).ID)
+		}
+		return nil
+	})
+	// Replies to two cases, interleaved, several to a transaction, some
+	// read and written twice in one: each keeps its own history, in order.
+	for round := range 4 {
+		err := s.Update(ctx, func(tx store.Tx) error {
+			for i, id := range []string{ids[0], ids[2], ids[0]} {
+				c, err := tx.Case(id)
+				if err != nil {
+					return err
+				}
+				e := sfp.Event{At: at.Add(time.Duration(round*10+i) * time.Minute).In(paris), Type: sfp.EventReply, By: "U1", Detail: fmt.Sprintf("%d.%d ünïcode \x00 %q", round, i, id)}
+				c.Events = append(c.Events, e)
+				if id == ids[0] {
+					want = append(want, e)
+				}
+				if err := tx.PutCase(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	same := func(what string, got []sfp.Event, want []sfp.Event) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d events, want %d", what, len(got), len(want))
+		}
+		for i := range got {
+			g, w := got[i], want[i]
+			if !g.At.Equal(w.At) || g.Type != w.Type || g.By != w.By || g.Detail != w.Detail {
+				t.Fatalf("%s: event %d = %+v, want %+v", what, i, g, w)
+			}
+			if _, off := g.At.Zone(); off != 3600 {
+				t.Errorf("%s: event %d lost its offset: %v", what, i, g.At)
+			}
+		}
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		c, err := tx.Case(ids[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		same("Case", c.Events, want)
+		if c, _ := tx.Case(ids[1]); len(c.Events) != 0 {
+			t.Errorf("a case without replies has %d events", len(c.Events))
+		}
+		if c, _ := tx.Case(ids[2]); len(c.Events) != 4 {
+			t.Errorf("the other case has %d events, want 4", len(c.Events))
+		}
+		seen := 0
+		tx.ForEachCase(func(c *sfp.Case) bool {
+			seen++
+			if c.ID == ids[0] {
+				same("ForEachCase", c.Events, want)
+			}
+			return true
+		})
+		if seen != 3 {
+			t.Errorf("ForEachCase saw %d cases, want 3", seen)
+		}
+		return nil
+	})
+	// What PutCase is given is what is stored, a shorter history included.
+	s.Update(ctx, func(tx store.Tx) error {
+		c, _ := tx.Case(ids[0])
+		c.Events = c.Events[:3]
+		return tx.PutCase(c)
+	})
+	s.View(ctx, func(tx store.Tx) error {
+		c, _ := tx.Case(ids[0])
+		same("after cutting", c.Events, want[:3])
+		return nil
+	})
 }
