@@ -5,7 +5,10 @@
 // process gets store.ErrInUse instead of hanging. Records are JSON in
 // buckets (an outbox message keeps its Block Kit after its JSON, as sent);
 // numeric keys are big-endian so that bbolt's byte order is their numeric
-// order (cases by number, outbox by id, the due index by time).
+// order (cases by number, outbox by id, the due index by time). A case's
+// history is not in its record but under keys of its own, an event each in
+// a compact binary form (events.go): a reply adds an event, and writes
+// that event alone rather than the whole history again.
 //
 // Writes: Batch is a group commit (batch.go), not bbolt's own Batch. The
 // writers that arrive while a transaction commits share the next one, which
