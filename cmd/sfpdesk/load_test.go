@@ -224,18 +224,75 @@ func TestLoadAckLatency(t *testing.T) {
 	t.Logf("GOMAXPROCS %d, %s for each phase at %d requests/s, Slack answering in 300 ms", runtime.GOMAXPROCS(0), *loadDuration, *loadRate)
 
 	var cmds latencies
+	srv := s.ackHistogram("commands")
 	openLoop(*loadRate, *loadDuration, func(i int) {
 		d, _, err := s.slash(ctx, "U0AGENT", "C0CS", fmt.Sprintf("ask %s load question %d", sellers[i%len(sellers)], i))
 		cmds.add(d, err)
 	})
 	t.Logf("/slack/commands (ask): %s", &cmds)
+	t.Logf("  as the bot measures it: %s", srv.since(s.ackHistogram("commands")))
 
 	var evs latencies
+	srv = s.ackHistogram("events")
 	openLoop(*loadRate, *loadDuration, func(i int) {
 		card := cards[i%len(cards)]
 		evs.add(s.reply(ctx, card, i))
 	})
 	t.Logf("/slack/events (thread reply): %s", &evs)
+	t.Logf("  as the bot measures it: %s", srv.since(s.ackHistogram("events")))
+}
+
+// ackHistogram is the bot's own sfpdesk_ack_latency_seconds for entry:
+// from receiving a request to answering it, without the client's side of
+// the connection.
+func (s *loadServer) ackHistogram(entry string) ackBuckets {
+	var out ackBuckets
+	mfs, _ := s.main.Metrics.Registry.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() != "sfpdesk_ack_latency_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "entry" && l.GetValue() == entry {
+					for _, b := range m.GetHistogram().GetBucket() {
+						out = append(out, ackBucket{le: b.GetUpperBound(), n: b.GetCumulativeCount()})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+type ackBucket struct {
+	le float64
+	n  uint64
+}
+
+type ackBuckets []ackBucket
+
+// since is the share of the acknowledgements between b and later within
+// each bucket's bound.
+func (b ackBuckets) since(later ackBuckets) string {
+	if len(later) == 0 {
+		return "no figures"
+	}
+	total := later[len(later)-1].n
+	if len(b) == len(later) {
+		total -= b[len(b)-1].n
+	}
+	var parts []string
+	for i, l := range later {
+		n := l.n
+		if len(b) == len(later) {
+			n -= b[i].n
+		}
+		if l.le >= 0.005 && l.le <= 0.025 {
+			parts = append(parts, fmt.Sprintf("%.2f %% within %g ms", 100*float64(n)/float64(max(1, total)), l.le*1000))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // cards seeds n sellers, asks each a question, and waits for the cards:
