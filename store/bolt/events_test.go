@@ -161,3 +161,59 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkForEachCase reads every case of a store of 20,000, six events
+// each, as /sfp stats does: with the history under its own keys, and with
+// it inside each record as it was once stored.
+func BenchmarkForEachCase(b *testing.B) {
+	for _, inside := range []bool{false, true} {
+		name := "events-under-own-keys"
+		if inside {
+			name = "events-inside-record"
+		}
+		b.Run(name, func(b *testing.B) {
+			db, err := Open(filepath.Join(b.TempDir(), "sfpdesk.db"), &Options{NoSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			const cases = 20000
+			for from := 0; from < cases; from += 1000 {
+				err := db.Update(context.Background(), func(stx store.Tx) error {
+					for i := from; i < from+1000; i++ {
+						n := uint64(sfp.FirstCaseNumber + i)
+						c := &sfp.Case{ID: sfp.CaseID(n), Number: n, Seller: "acme", State: sfp.StateClosed, Subject: "Is the lamp dimmable?"}
+						for _, typ := range []string{sfp.EventCreated, sfp.EventTaken, sfp.EventDrafted, sfp.EventDraftSent, sfp.EventAnswered, sfp.EventClosed} {
+							c.AddEvent(at, typ, "U0SELLER", "")
+						}
+						if !inside {
+							if err := stx.PutCase(c); err != nil {
+								return err
+							}
+							continue
+						}
+						v, _ := json.Marshal(c)
+						if err := stx.(*tx).bucket(bCases).Put(u64(n), v); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				seen := 0
+				db.View(context.Background(), func(tx store.Tx) error {
+					return tx.ForEachCase(func(c *sfp.Case) bool { seen += len(c.Events); return true })
+				})
+				if seen != cases*6 {
+					b.Fatalf("%d events read", seen)
+				}
+			}
+		})
+	}
+}
