@@ -327,6 +327,8 @@ type Callbacks struct {
 	MaxConcurrent, PerEndpoint int
 	// Timeout bounds one attempt (default 15s).
 	Timeout time.Duration
+	// Metrics counts the attempts by what followed; nil counts nothing.
+	Metrics *Metrics
 
 	once    sync.Once
 	wake    chan struct{}
@@ -818,6 +820,7 @@ func (w *Callbacks) record(ctx context.Context, sent *store.Callback, attempts [
 		w.log().Error("callbacks: recording an attempt", "case_id", sent.CaseID, "delivery_id", sent.DeliveryID, "err", err)
 		return
 	}
+	w.Metrics.CallbackAttempted(stored.State)
 	level := slog.LevelInfo
 	if stored.State != store.CallbackDelivered {
 		level = slog.LevelWarn

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
@@ -339,6 +341,7 @@ func TestCallbackDelivered(t *testing.T) {
 func TestCallbackRetriedAfterServerError(t *testing.T) {
 	rcv := newReceiver(t, false, http.StatusInternalServerError, http.StatusOK)
 	e := newCallbackEnv(t, "127.0.0.1")
+	e.w.Metrics = NewMetrics(e.db, e.clock)
 	e.addCase("SFP-1001", rcv.srv.URL)
 	e.start()
 	cb := e.reply("SFP-1001", CallbackAnswer, "Bonjour")
@@ -359,11 +362,23 @@ func TestCallbackRetriedAfterServerError(t *testing.T) {
 	if ev := callbackEvents(e.caseOf("SFP-1001")); len(ev) != 2 || !strings.Contains(ev[0], "HTTP 500; next attempt 2026-11-02T10:00:30Z") {
 		t.Errorf("case events = %q", ev)
 	}
+	for state, want := range map[string]float64{store.CallbackPending: 1, store.CallbackDelivered: 1, store.CallbackStopped: 0} {
+		if got := attemptsCounted(e.w.Metrics, state); got != want {
+			t.Errorf("sfpdesk_callback_attempts_total{result=%q} = %v, want %v", state, got, want)
+		}
+	}
+}
+
+func attemptsCounted(m *Metrics, state string) float64 {
+	var v dto.Metric
+	m.callbacks.WithLabelValues(state).(prometheus.Metric).Write(&v)
+	return v.GetCounter().GetValue()
 }
 
 func TestCallbackGoneStopsAndTellsTheSeller(t *testing.T) {
 	rcv := newReceiver(t, false, http.StatusGone)
 	e := newCallbackEnv(t, "127.0.0.1")
+	e.w.Metrics = NewMetrics(e.db, e.clock)
 	e.addCase("SFP-1001", rcv.srv.URL)
 	e.start()
 	e.reply("SFP-1001", CallbackAnswer, "Bonjour")
@@ -371,6 +386,9 @@ func TestCallbackGoneStopsAndTellsTheSeller(t *testing.T) {
 	got := e.nextAttempt()
 	if got.State != store.CallbackStopped || !cmp.Equal(attemptStatuses(got), []int{410}) {
 		t.Fatalf("after a 410: %+v, want stopped", got)
+	}
+	if n := attemptsCounted(e.w.Metrics, store.CallbackStopped); n != 1 {
+		t.Errorf("stopped attempts counted: %v, want 1", n)
 	}
 	if e.w.Idle(context.Background()) != true {
 		t.Error("a stopped callback is still queued")

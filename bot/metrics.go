@@ -18,6 +18,9 @@ type Metrics struct {
 	deliveries  *prometheus.CounterVec
 	ratelimited *prometheus.CounterVec
 	ack         *prometheus.HistogramVec
+	due         *prometheus.CounterVec
+	lateness    *prometheus.HistogramVec
+	callbacks   *prometheus.CounterVec
 }
 
 // NewMetrics registers sfpdesk's metrics. Queue depths and open cases are
@@ -39,8 +42,21 @@ func NewMetrics(st store.Store, clock sfp.Clock) *Metrics {
 			Help:    "Time from receiving a Slack request to acknowledging it, by entry point.",
 			Buckets: []float64{.001, .0025, .005, .01, .015, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"entry"}),
+		due: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sfpdesk_due_total",
+			Help: "Due entries (reminders, escalations, closings, purges, claim reminders) by kind and result: on_time; late (fired more than a minute after its time); skipped (its deadline had passed too); retried (firing failed, put back for later).",
+		}, []string{"kind", "result"}),
+		lateness: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "sfpdesk_due_lateness_seconds",
+			Help:    "Time from a due entry's time to the commit that fired it, by kind.",
+			Buckets: []float64{.01, .05, .1, .5, 1, 5, 30, 60, 300, 3600},
+		}, []string{"kind"}),
+		callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sfpdesk_callback_attempts_total",
+			Help: "Callback attempts to intake integrations by what followed: delivered; pending (to be tried again); stopped (refused for good, or given up after a day; the seller is told).",
+		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.deliveries, m.ratelimited, m.ack,
+	m.Registry.MustRegister(m.deliveries, m.ratelimited, m.ack, m.due, m.lateness, m.callbacks,
 		&storeCollector{st: st, clock: clock},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -64,6 +80,34 @@ func (m *Metrics) RateLimited(method string) {
 func (m *Metrics) ObserveAck(entry string, d time.Duration) {
 	if m != nil {
 		m.ack.WithLabelValues(entry).Observe(d.Seconds())
+	}
+}
+
+// Due counts one due entry the scheduler dealt with; the lateness of one
+// that fired is observed too.
+func (m *Metrics) Due(kind, result string, lateness time.Duration) {
+	if m == nil {
+		return
+	}
+	m.due.WithLabelValues(kind, result).Inc()
+	if result == DueOnTime || result == DueLate {
+		m.lateness.WithLabelValues(kind).Observe(lateness.Seconds())
+	}
+}
+
+// Results of a due entry, as sfpdesk_due_total counts them.
+const (
+	DueOnTime  = "on_time"
+	DueLate    = "late"
+	DueSkipped = "skipped"
+	DueRetried = "retried"
+)
+
+// CallbackAttempted counts one callback attempt by the state it left the
+// callback in.
+func (m *Metrics) CallbackAttempted(state string) {
+	if m != nil {
+		m.callbacks.WithLabelValues(state).Inc()
 	}
 }
 

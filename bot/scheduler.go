@@ -60,6 +60,9 @@ type Scheduler struct {
 	// is tried again, and how long the loop waits after a store error.
 	// Default one minute.
 	RetryAfter time.Duration
+	// Metrics counts what became of each entry and how late it fired; nil
+	// counts nothing.
+	Metrics *Metrics
 
 	once sync.Once
 	wake chan struct{}
@@ -187,6 +190,7 @@ func (s *Scheduler) Sweep(ctx context.Context) (SweepResult, error) {
 			if err := s.retryLater(ctx, fe, now); err != nil {
 				return total, err
 			}
+			s.Metrics.Due(fe.entry.Kind, DueRetried, 0)
 			total.Retried++
 			continue
 		}
@@ -222,8 +226,14 @@ func (s *Scheduler) batch(ctx context.Context, now time.Time) (SweepResult, int,
 	if err != nil || n == 0 {
 		return res, 0, err
 	}
+	// What became of each entry, counted once the batch is committed.
+	type outcome struct {
+		e      store.DueEntry
+		result string
+	}
+	var done []outcome
 	err = s.Store.Update(ctx, func(tx store.Tx) error {
-		res, n = SweepResult{}, 0
+		res, n, done = SweepResult{}, 0, done[:0]
 		entries, err := tx.DueBefore(now, s.BatchSize)
 		if err != nil {
 			return err
@@ -235,6 +245,7 @@ func (s *Scheduler) batch(ctx context.Context, now time.Time) (SweepResult, int,
 			}
 			if Superseded(e, now) {
 				res.Skipped++
+				done = append(done, outcome{e, DueSkipped})
 				s.Log.Debug("scheduler: skipped, its deadline has passed too", "case_id", e.CaseID, "kind", e.Kind, "due", e.At, "deadline", e.Deadline)
 				continue
 			}
@@ -243,15 +254,23 @@ func (s *Scheduler) batch(ctx context.Context, now time.Time) (SweepResult, int,
 				return &fireError{entry: e, err: err}
 			}
 			res.Fired++
+			result := DueOnTime
 			if late {
 				res.Late++
+				result = DueLate
 			}
+			done = append(done, outcome{e, result})
 		}
 		if n > 0 {
 			res.Batches = 1
 		}
 		return nil
 	})
+	if err == nil {
+		for _, o := range done {
+			s.Metrics.Due(o.e.Kind, o.result, now.Sub(o.e.At))
+		}
+	}
 	return res, n, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -295,6 +296,46 @@ func TestSchedulerFailureLosesNothingAndBlocksNothing(t *testing.T) {
 	for _, id := range []string{"SFP-1001", "SFP-1002", "SFP-1003"} {
 		if n := timesFired(t, db, id, "escalate", ""); n != 1 {
 			t.Errorf("%s fired %d times, want once", id, n)
+		}
+	}
+}
+
+// Each entry is counted once, by what became of it, after the commit that
+// settled it; the lateness of those that fired is observed.
+func TestSchedulerCountsWhatBecameOfEachEntry(t *testing.T) {
+	db := newDB(t)
+	clock := sfp.NewFakeClock(t0)
+	r := newRecorder()
+	r.fail["SFP-1004"] = 1
+	s := newScheduler(db, clock, r)
+	s.Metrics = bot.NewMetrics(db, clock)
+	putDue(t, db,
+		escalate("SFP-1001", t0),
+		remind("SFP-1002", t0.Add(-3*time.Hour), t0.Add(-time.Hour), "1h"),
+		escalate("SFP-1003", t0.Add(-10*time.Minute)),
+		escalate("SFP-1004", t0.Add(-5*time.Minute)),
+	)
+	if _, err := s.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	body := gather(t, s.Metrics)
+	for _, want := range []string{
+		`sfpdesk_due_total{kind="escalate",result="on_time"} 1`,
+		`sfpdesk_due_total{kind="escalate",result="late"} 1`,
+		`sfpdesk_due_total{kind="escalate",result="retried"} 1`,
+		`sfpdesk_due_total{kind="remind",result="skipped"} 1`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("missing %s in\n%s", want, body)
+		}
+	}
+	mfs, _ := s.Metrics.Registry.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == "sfpdesk_due_lateness_seconds" {
+			h := mf.GetMetric()[0].GetHistogram()
+			if h.GetSampleCount() != 2 || h.GetSampleSum() != 600 {
+				t.Errorf("lateness: %d fired, %v s in all; want 2 and 600 s", h.GetSampleCount(), h.GetSampleSum())
+			}
 		}
 	}
 }

@@ -116,12 +116,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if c := openCatalog(cfg, m.Log); c != nil {
 		m.App.Catalog = c
 	}
-	m.Scheduler = &bot.Scheduler{Store: db, Clock: m.Clock, Log: m.Log, Fire: m.App.FireDue, Fired: func(int) { m.Outbox.Notify(); m.App.AfterFire() }}
+	m.Scheduler = &bot.Scheduler{Store: db, Clock: m.Clock, Log: m.Log, Fire: m.App.FireDue, Fired: func(int) { m.Outbox.Notify(); m.App.AfterFire() }, Metrics: m.Metrics}
 	m.App.Due = m.Scheduler
 	m.Outbox.Rescue = m.App.Rescue
 	m.Callbacks = &bot.Callbacks{
 		Store: db, Clock: m.Clock, Log: m.Log, Token: cfg.IntakeToken, Allow: cfg.CallbackAllow,
-		Users: m.Slack, Outbox: m.Outbox, Lang: cfg.Lang,
+		Users: m.Slack, Outbox: m.Outbox, Lang: cfg.Lang, Metrics: m.Metrics,
 	}
 	m.App.Callbacks = m.Callbacks
 	if cfg.SocketMode() {
