@@ -271,14 +271,20 @@ func TestSchedulerNeverFiresTwiceAcrossRestart(t *testing.T) {
 	}
 }
 
-// A firing that fails rolls its batch back; the failing entry waits
-// RetryAfter while the rest of the batch fires, each exactly once.
-func TestSchedulerFailureLosesNothingAndBlocksNothing(t *testing.T) {
+// failingOnce is a scheduler on a fresh store at t0 whose firing of
+// caseID's entries fails the first time.
+func failingOnce(t *testing.T, caseID string) (*bolt.DB, *sfp.FakeClock, *bot.Scheduler) {
 	db := newDB(t)
 	clock := sfp.NewFakeClock(t0)
 	r := newRecorder()
-	r.fail["SFP-1002"] = 1
-	s := newScheduler(db, clock, r)
+	r.fail[caseID] = 1
+	return db, clock, newScheduler(db, clock, r)
+}
+
+// A firing that fails rolls its batch back; the failing entry waits
+// RetryAfter while the rest of the batch fires, each exactly once.
+func TestSchedulerFailureLosesNothingAndBlocksNothing(t *testing.T) {
+	db, clock, s := failingOnce(t, "SFP-1002")
 	s.RetryAfter = 5 * time.Minute
 	putDue(t, db, escalate("SFP-1001", t0.Add(time.Minute)), escalate("SFP-1002", t0.Add(2*time.Minute)), escalate("SFP-1003", t0.Add(3*time.Minute)))
 	clock.Advance(time.Hour)
@@ -303,11 +309,7 @@ func TestSchedulerFailureLosesNothingAndBlocksNothing(t *testing.T) {
 // Each entry is counted once, by what became of it, after the commit that
 // settled it; the lateness of those that fired is observed.
 func TestSchedulerCountsWhatBecameOfEachEntry(t *testing.T) {
-	db := newDB(t)
-	clock := sfp.NewFakeClock(t0)
-	r := newRecorder()
-	r.fail["SFP-1004"] = 1
-	s := newScheduler(db, clock, r)
+	db, clock, s := failingOnce(t, "SFP-1004")
 	s.Metrics = bot.NewMetrics(db, clock)
 	putDue(t, db,
 		escalate("SFP-1001", t0),
