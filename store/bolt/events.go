@@ -24,15 +24,16 @@ func eventKey(n uint64, seq int) []byte {
 	return k
 }
 
-// appendEvent encodes e: its time in time.Time's binary form (which keeps
+// encodeEvent encodes e: its time in time.Time's binary form (which keeps
 // the offset), then type, author and detail, each preceded by its length
 // as a uvarint. A case's history is read whole on every look-up; this
 // decodes an event in 0.12 µs, JSON in 2.2.
-func appendEvent(b []byte, e sfp.Event) ([]byte, error) {
+func encodeEvent(e sfp.Event) ([]byte, error) {
 	at, err := e.At.MarshalBinary()
 	if err != nil {
 		return nil, err
 	}
+	var b []byte
 	for _, s := range [][]byte{at, []byte(e.Type), []byte(e.By), []byte(e.Detail)} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
@@ -93,7 +94,7 @@ func (t *tx) putEvents(n uint64, events []sfp.Event, stored int) error {
 	b := t.bucket(bEvents)
 	for i := stored; i < len(events); i++ {
 		// bbolt keeps the slice until the commit: a fresh one each.
-		v, err := appendEvent(nil, events[i])
+		v, err := encodeEvent(events[i])
 		if err != nil {
 			return fmt.Errorf("case %d, event %d: %w", n, i, err)
 		}

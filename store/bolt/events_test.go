@@ -121,7 +121,7 @@ func FuzzEventEncoding(f *testing.F) {
 		// Offsets as time.Time keeps them: whole minutes within a day.
 		off = off % 86400 / 60 * 60
 		e := sfp.Event{At: time.Unix(sec, 0).In(time.FixedZone("", int(off))), Type: typ, By: by, Detail: detail}
-		v, err := appendEvent(nil, e)
+		v, err := encodeEvent(e)
 		if err != nil {
 			return // a time MarshalBinary refuses: not one a clock gives
 		}
@@ -140,7 +140,7 @@ func FuzzEventEncoding(f *testing.F) {
 }
 
 func FuzzDecodeEvent(f *testing.F) {
-	v, _ := appendEvent(nil, sfp.Event{At: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), Type: "reply", By: "U1"})
+	v, _ := encodeEvent(sfp.Event{At: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC), Type: "reply", By: "U1"})
 	f.Add(v)
 	f.Add([]byte{})
 	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
@@ -151,7 +151,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 		// What decodes is an event that stores and reads back as itself
 		// (a time's bytes need not be canonical: time.Time normalises).
-		again, err := appendEvent(nil, e)
+		again, err := encodeEvent(e)
 		if err != nil {
 			return
 		}
