@@ -98,6 +98,12 @@ const (
 	SeenEvent    = "event"    // Slack event_id
 	SeenMessage  = "message"  // channel/ts of an incoming message
 	SeenSourceID = "sourceid" // intake token hash/source_id → case id
+	// SeenMailCursor holds a mailbox's cursor (UIDVALIDITY, last UID),
+	// written in the transaction of the case its last message made.
+	SeenMailCursor = "mailcursor"
+	// SeenMailMessage maps a mail's Message-ID to what it made: a repeat
+	// makes nothing. Neither mail space is purged with buyer data.
+	SeenMailMessage = "mailmsg"
 )
 
 // DueEntry is something that must happen at a time: a reminder, an

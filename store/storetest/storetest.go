@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"a case's history grows across transactions and reads back whole", testHistory},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
+		{"a remembered value is replaced, and kept when its transaction fails", testSeenReplaced},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -666,6 +667,34 @@ func testHistory(t *testing.T, s store.Store) {
 	s.View(ctx, func(tx store.Tx) error {
 		c, _ := tx.Case(ids[0])
 		same("after cutting", c.Events, want[:3])
+		return nil
+	})
+}
+
+// A mailbox cursor is one seen key rewritten with every message: the last
+// committed value must win, and a failed case must leave the old one.
+func testSeenReplaced(t *testing.T, s store.Store) {
+	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	for i, v := range []string{"7/10", "7/11"} {
+		if err := s.Update(ctx, func(tx store.Tx) error {
+			return tx.Remember(store.SeenMailCursor, "shop/INBOX", v, t0.Add(time.Duration(i)*time.Minute))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	boom := errors.New("case not written")
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.Remember(store.SeenMailCursor, "shop/INBOX", "7/12", t0.Add(time.Hour)); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want %v", err, boom)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		if v, ok, err := tx.Seen(store.SeenMailCursor, "shop/INBOX"); !ok || err != nil || v != "7/11" {
+			t.Errorf("cursor = %q, %v, %v; want 7/11", v, ok, err)
+		}
 		return nil
 	})
 }
