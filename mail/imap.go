@@ -176,8 +176,14 @@ func (r *Reader) Check(ctx context.Context) (Status, error) {
 
 // dial connects and logs in. newMail is told of EXISTS while idling.
 func (r *Reader) dial(ctx context.Context, newMail chan<- struct{}) (*imapclient.Client, error) {
+	return dialIMAP(ctx, r.Account, r.TLSConfig, r.startTLS, newMail)
+}
+
+// dialIMAP connects to a mailbox's server and logs in: TLS for imaps://,
+// STARTTLS for imap:// (plain only to loopback, unless startTLS).
+func dialIMAP(ctx context.Context, a Account, tlsConfig *tls.Config, startTLS bool, newMail chan<- struct{}) (*imapclient.Client, error) {
 	opts := &imapclient.Options{
-		TLSConfig:   r.tlsConfig(),
+		TLSConfig:   tlsFor(a, tlsConfig),
 		WordDecoder: &mime.WordDecoder{CharsetReader: message.CharsetReader},
 		Dialer:      &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
 	}
@@ -197,11 +203,10 @@ func (r *Reader) dial(ctx context.Context, newMail chan<- struct{}) (*imapclient
 		c   *imapclient.Client
 		err error
 	)
-	a := r.Account
 	switch {
 	case a.TLS():
 		c, err = imapclient.DialTLS(a.Addr, opts)
-	case a.Plain() && !r.startTLS:
+	case a.Plain() && !startTLS:
 		c, err = imapclient.DialInsecure(a.Addr, opts)
 	default:
 		c, err = imapclient.DialStartTLS(a.Addr, opts)
@@ -227,15 +232,16 @@ func (r *Reader) dial(ctx context.Context, newMail chan<- struct{}) (*imapclient
 	return c, nil
 }
 
-func (r *Reader) tlsConfig() *tls.Config {
-	if r.TLSConfig != nil {
-		cfg := r.TLSConfig.Clone()
+// tlsFor verifies the server by the account's host name.
+func tlsFor(a Account, base *tls.Config) *tls.Config {
+	if base != nil {
+		cfg := base.Clone()
 		if cfg.ServerName == "" {
-			cfg.ServerName = r.Account.Host()
+			cfg.ServerName = a.Host()
 		}
 		return cfg
 	}
-	return &tls.Config{ServerName: r.Account.Host(), MinVersion: tls.VersionTLS12}
+	return &tls.Config{ServerName: a.Host(), MinVersion: tls.VersionTLS12}
 }
 
 // session is one connection: select, catch up, then wait for new mail.

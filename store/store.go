@@ -54,6 +54,7 @@ type Tx interface {
 	OutboxTx
 	CallbackTx
 	ClaimTx
+	MailTx
 }
 
 // CaseTx reads and writes cases. PutCase keeps the look-up indexes (by
@@ -276,4 +277,55 @@ type ClaimTx interface {
 	// OpenClaims lists the claims not yet settled (paid or denied) of a
 	// seller ("" for all), by number.
 	OpenClaims(seller string) ([]*sfp.Claim, error)
+}
+
+// Mail reply states.
+const (
+	MailPending = "pending"
+	MailSent    = "sent"
+	// MailFailed is final: the server refused the reply for good.
+	MailFailed = "failed"
+)
+
+// MailOut is a reply owed to a buyer by e-mail (DESIGN §4.9). It is
+// written in the reply's transaction, its Message-ID fixed then, and sent
+// afterwards one at a time per seller's mailbox.
+type MailOut struct {
+	ID         uint64    `json:"id"`
+	Seller     string    `json:"seller"`
+	CaseID     string    `json:"case_id,omitempty"`
+	MessageID  string    `json:"message_id"`
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	Subject    string    `json:"subject"`
+	InReplyTo  string    `json:"in_reply_to,omitempty"`
+	References []string  `json:"references,omitempty"`
+	Text       string    `json:"text"`
+	Date       time.Time `json:"date"`
+
+	State     string    `json:"state"`
+	CreatedAt time.Time `json:"created_at"`
+	NotBefore time.Time `json:"not_before,omitempty"`
+	// InFlight is committed before the mail's data is sent: found set
+	// after a restart, the reply may have gone, and the Sent folder is
+	// searched for its Message-ID before it is sent again.
+	InFlight  bool      `json:"in_flight,omitempty"`
+	Attempts  int       `json:"attempts,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+	SentAt    time.Time `json:"sent_at,omitempty"`
+}
+
+// MailTx keeps the queue of replies by e-mail. Pending replies are indexed
+// per seller, oldest first.
+type MailTx interface {
+	// EnqueueMail assigns m an id, stores it as pending (unless it has a
+	// state) and returns the id.
+	EnqueueMail(m *MailOut) (uint64, error)
+	MailOut(id uint64) (*MailOut, error)
+	// PutMailOut stores m; leaving the pending state takes it out of its
+	// seller's queue.
+	PutMailOut(m *MailOut) error
+	// PendingMail returns up to limit pending replies of a seller, oldest
+	// first.
+	PendingMail(seller string, limit int) ([]*MailOut, error)
 }

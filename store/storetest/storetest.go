@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
 		{"a remembered value is replaced, and kept when its transaction fails", testSeenReplaced},
+		{"replies by e-mail queue per seller in order", testMailOut},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,435 @@
+package mail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"github.com/sfpdesk/sfpdesk/sfp"
+	"github.com/sfpdesk/sfpdesk/store"
+)
+
+// smtpServer is go-smtp's server on loopback, recording what it accepts.
+type smtpServer struct {
+	addr string
+	mu   sync.Mutex
+	// accepted is every mail the server took, with the EHLO name used.
+	accepted []accepted
+	// refuse is how many mails to answer with a 4xx first.
+	refuse int
+	// permanent answers every mail with a 5xx.
+	permanent bool
+	// file, when set, files each accepted mail itself (as some servers
+	// file what they relay in Sent).
+	file func(raw []byte)
+	// hold, when set, keeps the answer to the data back until closed.
+	hold chan struct{}
+}
+
+type accepted struct {
+	hello, from, to string
+	raw             []byte
+}
+
+func newSMTPServer(t *testing.T) *smtpServer {
+	t.Helper()
+	s := &smtpServer{}
+	srv := smtp.NewServer(s)
+	srv.Domain = "mx.exemple.fr"
+	srv.AllowInsecureAuth = true
+	srv.ErrorLog = discardLogger{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		if s.hold != nil {
+			close(s.hold)
+			s.hold = nil
+		}
+		s.mu.Unlock()
+		srv.Close()
+	})
+	return s
+}
+
+func (discardLogger) Println(...any) {}
+
+func (s *smtpServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{srv: s, hello: c.Hostname()}, nil
+}
+
+func (s *smtpServer) mails() []accepted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]accepted(nil), s.accepted...)
+}
+
+type smtpSession struct {
+	srv             *smtpServer
+	hello, from, to string
+	authed          bool
+}
+
+func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *smtpSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != testUser || pass != testPassword {
+			return errors.New("bad credentials")
+		}
+		s.authed = true
+		return nil
+	}), nil
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	if !s.authed {
+		return &smtp.SMTPError{Code: 530, Message: "authentication required"}
+	}
+	s.from = from
+	return nil
+}
+
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = to; return nil }
+
+func (s *smtpSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.srv.mu.Lock()
+	if s.srv.permanent {
+		s.srv.mu.Unlock()
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender address not registered"}
+	}
+	if s.srv.refuse > 0 {
+		s.srv.refuse--
+		s.srv.mu.Unlock()
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	s.srv.accepted = append(s.srv.accepted, accepted{s.hello, s.from, s.to, raw})
+	file, hold := s.srv.file, s.srv.hold
+	s.srv.mu.Unlock()
+	if file != nil {
+		file(raw)
+	}
+	if hold != nil {
+		<-hold
+	}
+	return nil
+}
+
+func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Logout() error { return nil }
+
+// reply is a reply as the bot commits it.
+func reply(t *testing.T, st store.Store, now time.Time) *store.MailOut {
+	t.Helper()
+	m := &store.MailOut{
+		Seller: "boutique", CaseID: "SFP-1001",
+		MessageID: NewMessageID("SFP-1001", testUser),
+		From:      testUser, To: "8xk2m4q9z3r7w1t@marketplace.amazon.fr",
+		Subject:    ReplySubject("Demande de renseignements (Commande : 402-1234567-1234567)"),
+		InReplyTo:  "0102018c-fr-order@eu-west-1.amazonses.com",
+		References: []string{"0102018c-fr-first@eu-west-1.amazonses.com", "0102018c-fr-order@eu-west-1.amazonses.com"},
+		Text:       "Bonjour Claire,\nvotre colis est parti ce matin. Très bonne journée !",
+		Date:       now, CreatedAt: now,
+	}
+	if err := st.Update(context.Background(), func(tx store.Tx) error {
+		_, err := tx.EnqueueMail(m)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func stored(t *testing.T, st store.Store, id uint64) *store.MailOut {
+	t.Helper()
+	var m *store.MailOut
+	if err := st.View(context.Background(), func(tx store.Tx) (err error) {
+		m, err = tx.MailOut(id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+type results struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *results) done(_ context.Context, _ *store.MailOut, result, _ string) {
+	r.mu.Lock()
+	r.got = append(r.got, result)
+	r.mu.Unlock()
+}
+
+func (r *results) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.got...)
+}
+
+func newSender(imapSrv *imapServer, smtpSrv *smtpServer, st store.Store, clock sfp.Clock, res *results) *Sender {
+	in := imapSrv.account(imapSrv.addr)
+	return &Sender{
+		Seller: "boutique",
+		SMTP:   Account{Seller: "boutique", Scheme: "smtp", Addr: smtpSrv.addr, User: testUser, Password: testPassword},
+		IMAP:   &in, Store: st, Clock: clock, Done: res.done,
+	}
+}
+
+func runSender(t *testing.T, s *Sender) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	}
+}
+
+// sentCopies counts the mails with the Message-ID in the Sent folder.
+func sentCopies(t *testing.T, srv *imapServer, messageID string) int {
+	t.Helper()
+	c, err := imapclient.DialInsecure(srv.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(testUser, testPassword).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("Sent", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.UIDSearch(&imap.SearchCriteria{Header: []imap.SearchCriteriaHeaderField{{Key: "Message-ID", Value: messageID}}}, nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(res.AllUIDs())
+}
+
+func TestSMTPRefusedForNowThenSent(t *testing.T) {
+	imapSrv := newIMAPServer(t)
+	if err := imapSrv.user.Create("Sent", nil); err != nil {
+		t.Fatal(err)
+	}
+	smtpSrv := newSMTPServer(t)
+	smtpSrv.refuse = 1
+	st := openStore(t)
+	now := time.Now()
+	clock := sfp.NewFakeClock(now)
+	m := reply(t, st, now)
+	res := &results{}
+	s := newSender(imapSrv, smtpSrv, st, clock, res)
+	stop := runSender(t, s)
+	defer stop()
+
+	waitFor(t, "the first attempt", func() bool { return len(res.list()) == 1 })
+	got := stored(t, st, m.ID)
+	if got.State != store.MailPending || got.InFlight || got.Attempts != 1 || !strings.Contains(got.LastError, "451") {
+		t.Fatalf("after a 451: %+v", got)
+	}
+	if len(smtpSrv.mails()) != 0 {
+		t.Fatal("a refused mail counted as accepted")
+	}
+	if err := clock.WaitTimers(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(sendBackoffMax)
+	waitFor(t, "the second attempt", func() bool { return len(res.list()) == 2 })
+	if r := res.list(); r[0] != SendRetry || r[1] != SendSent {
+		t.Fatalf("results %v", r)
+	}
+	got = stored(t, st, m.ID)
+	if got.State != store.MailSent || got.InFlight || got.Attempts != 2 {
+		t.Errorf("after sending: %+v", got)
+	}
+	mails := smtpSrv.mails()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails accepted, want 1", len(mails))
+	}
+	a := mails[0]
+	if a.hello == "" || strings.EqualFold(a.hello, "localhost") || !strings.Contains(a.hello, ".") {
+		t.Errorf("EHLO %q, want a real host name", a.hello)
+	}
+	if a.from != testUser || a.to != m.To {
+		t.Errorf("envelope %s → %s", a.from, a.to)
+	}
+	checkReply(t, a.raw, m)
+	if n := sentCopies(t, imapSrv, m.MessageID); n != 1 {
+		t.Errorf("%d copies in Sent, want the one appended", n)
+	}
+}
+
+// checkReply reads the mail as the buyer's side does.
+func checkReply(t *testing.T, raw []byte, m *store.MailOut) {
+	t.Helper()
+	r, err := gomail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := r.Header
+	subject, _ := h.Subject()
+	id, _ := h.MessageID()
+	irt, _ := h.MsgIDList("In-Reply-To")
+	refs, _ := h.MsgIDList("References")
+	ct, params, _ := h.ContentType()
+	if subject != "Re: Demande de renseignements (Commande : 402-1234567-1234567)" || id != m.MessageID ||
+		len(irt) != 1 || irt[0] != m.InReplyTo || len(refs) != 2 || ct != "text/plain" || params["charset"] != "utf-8" {
+		t.Errorf("headers: subject %q, id %q, in-reply-to %v, references %v, type %s %v", subject, id, irt, refs, ct, params)
+	}
+	if from := h.Get("From"); !strings.Contains(from, testUser) {
+		t.Errorf("From %q", from)
+	}
+	p, err := r.NextPart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(p.Body)
+	if got := strings.TrimSuffix(strings.ReplaceAll(string(body), "\r\n", "\n"), "\n"); got != m.Text {
+		t.Errorf("body %q, want %q", got, m.Text)
+	}
+}
+
+func TestSMTPTimeoutAfterDataSendsOnce(t *testing.T) {
+	imapSrv := newIMAPServer(t)
+	if err := imapSrv.user.Create("Sent", nil); err != nil {
+		t.Fatal(err)
+	}
+	smtpSrv := newSMTPServer(t)
+	// The server takes the mail, files it in Sent itself, and never
+	// answers: the sender cannot know the mail went.
+	smtpSrv.file = func(raw []byte) { imapSrv.appendTo(t, "Sent", raw) }
+	smtpSrv.hold = make(chan struct{})
+	st := openStore(t)
+	now := time.Now()
+	clock := sfp.NewFakeClock(now)
+	m := reply(t, st, now)
+	res := &results{}
+	s := newSender(imapSrv, smtpSrv, st, clock, res)
+	s.Timeout = 300 * time.Millisecond
+	stop := runSender(t, s)
+	defer stop()
+
+	waitFor(t, "the attempt that times out", func() bool { return len(res.list()) == 1 })
+	if got := stored(t, st, m.ID); got.State != store.MailPending || !got.InFlight {
+		t.Fatalf("after the timeout: %+v", got)
+	}
+	if err := clock.WaitTimers(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(sendBackoffMax)
+	waitFor(t, "the check", func() bool { return len(res.list()) == 2 })
+	if r := res.list(); r[0] != SendRetry || r[1] != SendSent {
+		t.Fatalf("results %v", r)
+	}
+	if n := len(smtpSrv.mails()); n != 1 {
+		t.Errorf("the buyer got %d mails, want 1", n)
+	}
+	if n := sentCopies(t, imapSrv, m.MessageID); n != 1 {
+		t.Errorf("%d copies in Sent, want the server's own", n)
+	}
+	if got := stored(t, st, m.ID); got.State != store.MailSent || got.InFlight {
+		t.Errorf("after the check: %+v", got)
+	}
+}
+
+// A restart finds a reply in flight: the Sent folder decides whether it
+// goes again.
+func TestSMTPInFlightAfterCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		inSent  bool
+		wantNew int
+	}{
+		{"the reply reached Sent before the crash", true, 0},
+		{"the reply never left", false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			imapSrv := newIMAPServer(t)
+			imapSrv.user.Create("Sent", nil)
+			smtpSrv := newSMTPServer(t)
+			st := openStore(t)
+			now := time.Now()
+			m := reply(t, st, now)
+			m.InFlight, m.Attempts = true, 1
+			st.Update(context.Background(), func(tx store.Tx) error { return tx.PutMailOut(m) })
+			if tc.inSent {
+				raw, _ := Compose(m)
+				imapSrv.appendTo(t, "Sent", raw)
+			}
+			res := &results{}
+			stop := runSender(t, newSender(imapSrv, smtpSrv, st, sfp.NewFakeClock(now), res))
+			defer stop()
+			waitFor(t, "the reply settled", func() bool { return len(res.list()) == 1 })
+			if r := res.list(); r[0] != SendSent {
+				t.Fatalf("results %v", r)
+			}
+			if n := len(smtpSrv.mails()); n != tc.wantNew {
+				t.Errorf("%d mails sent, want %d", n, tc.wantNew)
+			}
+			if n := sentCopies(t, imapSrv, m.MessageID); n != 1 {
+				t.Errorf("%d copies in Sent, want 1", n)
+			}
+		})
+	}
+}
+
+func TestSMTPRefusedForGood(t *testing.T) {
+	imapSrv := newIMAPServer(t)
+	smtpSrv := newSMTPServer(t)
+	smtpSrv.permanent = true
+	st := openStore(t)
+	now := time.Now()
+	m := reply(t, st, now)
+	res := &results{}
+	stop := runSender(t, newSender(imapSrv, smtpSrv, st, sfp.NewFakeClock(now), res))
+	defer stop()
+	waitFor(t, "the refusal", func() bool { return len(res.list()) == 1 })
+	got := stored(t, st, m.ID)
+	if res.list()[0] != SendFailed || got.State != store.MailFailed || !strings.Contains(got.LastError, "554") {
+		t.Errorf("results %v, reply %+v", res.list(), got)
+	}
+}
+
+func (s *imapServer) appendTo(t *testing.T, folder string, raw []byte) {
+	if _, err := s.user.Append(folder, bytes.NewReader(raw), &imap.AppendOptions{Time: time.Now()}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestReplySubject(t *testing.T) {
+	for in, want := range map[string]string{
+		"Question":        "Re: Question",
+		"RE: Question":    "RE: Question",
+		"re:Question":     "re:Question",
+		"Ligne\r\n suite": "Re: Ligne suite",
+	} {
+		if got := ReplySubject(in); got != want {
+			t.Errorf("ReplySubject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
