@@ -424,4 +424,13 @@ var catalogEN = map[string]string{
 	// Personal data.
 	"card.purged":  ":lock: The buyer's words and data were erased on %s (retention period); the case's history stays.",
 	"purge.erased": ":lock: Erased with the buyer's data at the end of the retention period.",
+	// The seller's mailbox.
+	"mail.attachments":                ":paperclip: Attachments: %s (open them in the mailbox)",
+	"mail.answered_in_seller_central": ":white_check_mark: Answered in Seller Central:",
+	"mail.bounced":                    ":warning: The reply did not reach the buyer: %s. The case is open again.",
+	"mail.triage":                     ":envelope: Mail from Amazon for *%s* that could not be read with confidence: *%s* (%s). Open it in the mailbox.",
+	"mail.sent":                       ":outbox_tray: Sent to the buyer by e-mail.",
+	"mail.retrying":                   ":hourglass: Not sent to the buyer yet (%s): trying again.",
+	"mail.not_sent":                   ":x: Not sent to the buyer by e-mail: %s. Answer in Seller Central.",
+	"mail.no_smtp":                    ":x: Not sent to the buyer: this seller has no SMTP server (SFPDESK_SMTP). Answer in Seller Central.",
 }

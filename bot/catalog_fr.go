@@ -422,4 +422,13 @@ var catalogFR = map[string]string{
 	// Données personnelles.
 	"card.purged":  ":lock: Les mots et données de l'acheteur ont été effacés le %s (durée de conservation) ; l'historique du dossier reste.",
 	"purge.erased": ":lock: Effacé avec les données de l'acheteur à la fin de la durée de conservation.",
+	// The seller's mailbox.
+	"mail.attachments":                ":paperclip: Pièces jointes : %s (à ouvrir dans la boîte mail)",
+	"mail.answered_in_seller_central": ":white_check_mark: Répondu dans Seller Central :",
+	"mail.bounced":                    ":warning: La réponse n'a pas atteint l'acheteur : %s. Le dossier est rouvert.",
+	"mail.triage":                     ":envelope: Un mail d'Amazon pour *%s* n'a pas pu être lu avec certitude : *%s* (%s). Ouvrez-le dans la boîte mail.",
+	"mail.sent":                       ":outbox_tray: Envoyé à l'acheteur par e-mail.",
+	"mail.retrying":                   ":hourglass: Pas encore envoyé à l'acheteur (%s) : nouvel essai bientôt.",
+	"mail.not_sent":                   ":x: Non envoyé à l'acheteur par e-mail : %s. Répondez dans Seller Central.",
+	"mail.no_smtp":                    ":x: Non envoyé à l'acheteur : ce vendeur n'a pas de serveur SMTP (SFPDESK_SMTP). Répondez dans Seller Central.",
 }

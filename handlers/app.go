@@ -95,6 +95,8 @@ type App struct {
 	// Catalog holds the product facts drafts use (SFPDESK_CATALOG); nil
 	// knows no product.
 	Catalog Products
+	// Mail sends the replies to e-mail cases; nil: replies stay in Slack.
+	Mail Mailer
 
 	table       []*command
 	purged      atomic.Bool // a scheduler sweep erased buyer data
@@ -159,5 +161,8 @@ func (a *App) notify() {
 	}
 	if a.Callbacks != nil {
 		a.Callbacks.Notify()
+	}
+	if a.Mail != nil {
+		a.Mail.Notify()
 	}
 }

@@ -57,6 +57,7 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 	now := a.Clock.Now()
 	c.Customer.Name = ""
 	c.Subject, c.Body = "", ""
+	c.Mail.Erase()
 	c.DropReplies()
 	if c.Refund != nil {
 		c.Refund.Note = ""

@@ -118,6 +118,9 @@ func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string
 			return err
 		}
 	}
+	if err := a.enqueueMailReply(tx, c, text, now); err != nil {
+		return err
+	}
 	if c.CallbackURL != "" {
 		at := now.In(a.prefs(tx, c.Seller).loc)
 		if err := bot.EnqueueCallback(tx, bot.NewCallback(c, callbackType, user, "", text, at)); err != nil {

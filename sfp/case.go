@@ -38,6 +38,8 @@ type Case struct {
 	Asker *Asker `json:"asker,omitempty"`
 	// CallbackURL receives the seller's answers for an intake case.
 	CallbackURL string `json:"callback_url,omitempty"`
+	// Mail is the e-mail thread of a case that came from the mailbox.
+	Mail *MailThread `json:"mail,omitempty"`
 
 	// ReceivedAt is the earliest unanswered buyer message: Amazon's clock
 	// runs from it, not from when sfpdesk heard of it.
