@@ -16,9 +16,9 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
-	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
+	"github.com/sfpdesk/sfpdesk/mail/mailtest"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 	"github.com/sfpdesk/sfpdesk/store/bolt"
@@ -31,77 +31,24 @@ const (
 
 // imapServer is go-imap's in-memory server on loopback.
 type imapServer struct {
+	*mailtest.IMAPServer
 	user *imapmemserver.User
 	addr string
 }
 
 func newIMAPServer(t *testing.T) *imapServer {
 	t.Helper()
-	mem := imapmemserver.New()
-	user := imapmemserver.NewUser(testUser, testPassword)
-	if err := user.Create("INBOX", nil); err != nil {
-		t.Fatal(err)
-	}
-	mem.AddUser(user)
-	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return idleSession{mem.NewSession()}, nil, nil
-		},
-		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
-		InsecureAuth: true,
-		Logger:       discardLogger{},
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := mailtest.NewIMAPServer(testUser, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return &imapServer{user: user, addr: ln.Addr().String()}
+	return &imapServer{IMAPServer: srv, user: srv.User, addr: srv.Addr}
 }
-
-// idleSession makes the in-memory server announce mail that arrived just
-// before IDLE began: its tracker only wakes IDLE for mail that arrives
-// after, so such mail would wait for the next one. The inner IDLE is
-// restarted every few milliseconds with a poll in between, as a real
-// server's IDLE notices everything queued for the session.
-type idleSession struct{ imapserver.Session }
-
-func (s idleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
-	for {
-		if err := s.Session.Poll(w, true); err != nil {
-			return err
-		}
-		tick := make(chan struct{})
-		t := time.AfterFunc(20*time.Millisecond, func() { close(tick) })
-		inner := make(chan struct{})
-		go func() {
-			select {
-			case <-stop:
-			case <-tick:
-			}
-			close(inner)
-		}()
-		err := s.Session.Idle(w, inner)
-		t.Stop()
-		if err != nil {
-			return err
-		}
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-	}
-}
-
-type discardLogger struct{}
-
-func (discardLogger) Printf(string, ...any) {}
 
 func (s *imapServer) deliver(t *testing.T, raw string, at time.Time) {
 	t.Helper()
-	if _, err := s.user.Append("INBOX", bytes.NewReader([]byte(raw)), &imap.AppendOptions{Time: at}); err != nil {
+	if err := s.Deliver([]byte(raw), at); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -242,6 +242,26 @@ func (s *Sender) send(ctx context.Context, m *store.MailOut) (dataSent bool, err
 	return true, nil
 }
 
+// Check connects and logs in without sending, for `sfpdesk check`.
+func (s *Sender) Check(ctx context.Context) error {
+	c, err := s.dial()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := c.Hello(s.hostname()); err != nil {
+		return err
+	}
+	if a := s.SMTP; a.User != "" {
+		if err := c.Auth(sasl.NewPlainClient("", a.User, a.Password)); err != nil {
+			return fmt.Errorf("SMTP login refused: wrong user or password")
+		}
+	}
+	return c.Quit()
+}
+
 func (s *Sender) dial() (*smtp.Client, error) {
 	a := s.SMTP
 	cfg := tlsFor(a, s.TLSConfig)

@@ -3,9 +3,7 @@ package mail
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -14,129 +12,21 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	gomail "github.com/emersion/go-message/mail"
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 
+	"github.com/sfpdesk/sfpdesk/mail/mailtest"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
 
-// smtpServer is go-smtp's server on loopback, recording what it accepts.
-type smtpServer struct {
-	addr string
-	mu   sync.Mutex
-	// accepted is every mail the server took, with the EHLO name used.
-	accepted []accepted
-	// refuse is how many mails to answer with a 4xx first.
-	refuse int
-	// permanent answers every mail with a 5xx.
-	permanent bool
-	// file, when set, files each accepted mail itself (as some servers
-	// file what they relay in Sent).
-	file func(raw []byte)
-	// hold, when set, keeps the answer to the data back until closed.
-	hold chan struct{}
-}
-
-type accepted struct {
-	hello, from, to string
-	raw             []byte
-}
-
-func newSMTPServer(t *testing.T) *smtpServer {
+func newSMTPServer(t *testing.T) *mailtest.SMTPServer {
 	t.Helper()
-	s := &smtpServer{}
-	srv := smtp.NewServer(s)
-	srv.Domain = "mx.exemple.fr"
-	srv.AllowInsecureAuth = true
-	srv.ErrorLog = discardLogger{}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := mailtest.NewSMTPServer(testUser, testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		s.mu.Lock()
-		if s.hold != nil {
-			close(s.hold)
-			s.hold = nil
-		}
-		s.mu.Unlock()
-		srv.Close()
-	})
+	t.Cleanup(func() { s.Close() })
 	return s
 }
-
-func (discardLogger) Println(...any) {}
-
-func (s *smtpServer) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	return &smtpSession{srv: s, hello: c.Hostname()}, nil
-}
-
-func (s *smtpServer) mails() []accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]accepted(nil), s.accepted...)
-}
-
-type smtpSession struct {
-	srv             *smtpServer
-	hello, from, to string
-	authed          bool
-}
-
-func (s *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *smtpSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != testUser || pass != testPassword {
-			return errors.New("bad credentials")
-		}
-		s.authed = true
-		return nil
-	}), nil
-}
-
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
-	if !s.authed {
-		return &smtp.SMTPError{Code: 530, Message: "authentication required"}
-	}
-	s.from = from
-	return nil
-}
-
-func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = to; return nil }
-
-func (s *smtpSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	if s.srv.permanent {
-		s.srv.mu.Unlock()
-		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender address not registered"}
-	}
-	if s.srv.refuse > 0 {
-		s.srv.refuse--
-		s.srv.mu.Unlock()
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	}
-	s.srv.accepted = append(s.srv.accepted, accepted{s.hello, s.from, s.to, raw})
-	file, hold := s.srv.file, s.srv.hold
-	s.srv.mu.Unlock()
-	if file != nil {
-		file(raw)
-	}
-	if hold != nil {
-		<-hold
-	}
-	return nil
-}
-
-func (s *smtpSession) Reset()        {}
-func (s *smtpSession) Logout() error { return nil }
 
 // reply is a reply as the bot commits it.
 func reply(t *testing.T, st store.Store, now time.Time) *store.MailOut {
@@ -189,11 +79,11 @@ func (r *results) list() []string {
 	return append([]string(nil), r.got...)
 }
 
-func newSender(imapSrv *imapServer, smtpSrv *smtpServer, st store.Store, clock sfp.Clock, res *results) *Sender {
+func newSender(imapSrv *imapServer, smtpSrv *mailtest.SMTPServer, st store.Store, clock sfp.Clock, res *results) *Sender {
 	in := imapSrv.account(imapSrv.addr)
 	return &Sender{
 		Seller: "boutique",
-		SMTP:   Account{Seller: "boutique", Scheme: "smtp", Addr: smtpSrv.addr, User: testUser, Password: testPassword},
+		SMTP:   Account{Seller: "boutique", Scheme: "smtp", Addr: smtpSrv.Addr, User: testUser, Password: testPassword},
 		IMAP:   &in, Store: st, Clock: clock, Done: res.done,
 	}
 }
@@ -237,7 +127,7 @@ func TestSMTPRefusedForNowThenSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	smtpSrv := newSMTPServer(t)
-	smtpSrv.refuse = 1
+	smtpSrv.RefuseNext(1)
 	st := openStore(t)
 	now := time.Now()
 	clock := sfp.NewFakeClock(now)
@@ -252,7 +142,7 @@ func TestSMTPRefusedForNowThenSent(t *testing.T) {
 	if got.State != store.MailPending || got.InFlight || got.Attempts != 1 || !strings.Contains(got.LastError, "451") {
 		t.Fatalf("after a 451: %+v", got)
 	}
-	if len(smtpSrv.mails()) != 0 {
+	if len(smtpSrv.Accepted()) != 0 {
 		t.Fatal("a refused mail counted as accepted")
 	}
 	if err := clock.WaitTimers(context.Background(), 1); err != nil {
@@ -267,18 +157,18 @@ func TestSMTPRefusedForNowThenSent(t *testing.T) {
 	if got.State != store.MailSent || got.InFlight || got.Attempts != 2 {
 		t.Errorf("after sending: %+v", got)
 	}
-	mails := smtpSrv.mails()
+	mails := smtpSrv.Accepted()
 	if len(mails) != 1 {
 		t.Fatalf("%d mails accepted, want 1", len(mails))
 	}
 	a := mails[0]
-	if a.hello == "" || strings.EqualFold(a.hello, "localhost") || !strings.Contains(a.hello, ".") {
-		t.Errorf("EHLO %q, want a real host name", a.hello)
+	if a.Hello == "" || strings.EqualFold(a.Hello, "localhost") || !strings.Contains(a.Hello, ".") {
+		t.Errorf("EHLO %q, want a real host name", a.Hello)
 	}
-	if a.from != testUser || a.to != m.To {
-		t.Errorf("envelope %s → %s", a.from, a.to)
+	if a.From != testUser || a.To != m.To {
+		t.Errorf("envelope %s → %s", a.From, a.To)
 	}
-	checkReply(t, a.raw, m)
+	checkReply(t, a.Raw, m)
 	if n := sentCopies(t, imapSrv, m.MessageID); n != 1 {
 		t.Errorf("%d copies in Sent, want the one appended", n)
 	}
@@ -322,8 +212,8 @@ func TestSMTPTimeoutAfterDataSendsOnce(t *testing.T) {
 	smtpSrv := newSMTPServer(t)
 	// The server takes the mail, files it in Sent itself, and never
 	// answers: the sender cannot know the mail went.
-	smtpSrv.file = func(raw []byte) { imapSrv.appendTo(t, "Sent", raw) }
-	smtpSrv.hold = make(chan struct{})
+	smtpSrv.FileWith(func(raw []byte) { imapSrv.appendTo(t, "Sent", raw) })
+	smtpSrv.Hold()
 	st := openStore(t)
 	now := time.Now()
 	clock := sfp.NewFakeClock(now)
@@ -346,7 +236,7 @@ func TestSMTPTimeoutAfterDataSendsOnce(t *testing.T) {
 	if r := res.list(); r[0] != SendRetry || r[1] != SendSent {
 		t.Fatalf("results %v", r)
 	}
-	if n := len(smtpSrv.mails()); n != 1 {
+	if n := len(smtpSrv.Accepted()); n != 1 {
 		t.Errorf("the buyer got %d mails, want 1", n)
 	}
 	if n := sentCopies(t, imapSrv, m.MessageID); n != 1 {
@@ -388,7 +278,7 @@ func TestSMTPInFlightAfterCrash(t *testing.T) {
 			if r := res.list(); r[0] != SendSent {
 				t.Fatalf("results %v", r)
 			}
-			if n := len(smtpSrv.mails()); n != tc.wantNew {
+			if n := len(smtpSrv.Accepted()); n != tc.wantNew {
 				t.Errorf("%d mails sent, want %d", n, tc.wantNew)
 			}
 			if n := sentCopies(t, imapSrv, m.MessageID); n != 1 {
@@ -401,7 +291,7 @@ func TestSMTPInFlightAfterCrash(t *testing.T) {
 func TestSMTPRefusedForGood(t *testing.T) {
 	imapSrv := newIMAPServer(t)
 	smtpSrv := newSMTPServer(t)
-	smtpSrv.permanent = true
+	smtpSrv.RefuseAll()
 	st := openStore(t)
 	now := time.Now()
 	m := reply(t, st, now)
@@ -416,7 +306,7 @@ func TestSMTPRefusedForGood(t *testing.T) {
 }
 
 func (s *imapServer) appendTo(t *testing.T, folder string, raw []byte) {
-	if _, err := s.user.Append(folder, bytes.NewReader(raw), &imap.AppendOptions{Time: time.Now()}); err != nil {
+	if err := s.AppendTo(folder, raw, time.Now()); err != nil {
 		t.Error(err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"github.com/sfpdesk/sfpdesk/mail"
 	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
@@ -69,6 +70,12 @@ type Config struct {
 	Addr       string
 	AdminAddr  string
 	AdminToken string // when set, the admin listener requires it as a bearer token
+
+	// The sellers' mailboxes (DESIGN §4.9).
+	Mailboxes    []mail.Account // one per seller, IMAP
+	SMTP         []mail.Account // one per seller; user and password default to the mailbox's
+	MailPoll     sfp.Duration
+	MailBackfill sfp.Duration
 
 	// openAIBaseSet records that OPENAI_BASE_URL was given: a base URL alone
 	// (a local model server needs no key) turns drafting by model on.
@@ -281,6 +288,7 @@ const (
 	groupDrafts  = "Drafted replies"
 	groupIntake  = "Intake API and callbacks"
 	groupStorage = "Storage, listeners and privacy"
+	groupMail    = "The sellers' mailboxes"
 )
 
 const (
@@ -602,6 +610,55 @@ var settings = []setting{
 			}
 		},
 		show: func(c *Config) string { return c.AdminToken },
+	},
+	// The sellers' mailboxes.
+	{
+		name: "SFPDESK_MAILBOXES", group: groupMail, secret: true,
+		help: "Each seller's mailbox that Seller Central's Buyer Messages and Returns and Claims notifications go to, " +
+			"comma-separated seller=URL: imaps://user:password@host[:port]/MAILBOX (TLS), or imap://… (STARTTLS; plain only to a loopback host such as a local IMAP bridge); " +
+			"user and password percent-encoded. Read only: nothing is flagged, moved or deleted.",
+		parse: func(l *loader, c *Config, v string) {
+			as, err := mail.ParseAccounts(v, "imap")
+			if err != nil {
+				l.errorf("%s", err)
+				return
+			}
+			c.Mailboxes = as
+		},
+		show: func(c *Config) string { return accountsShown(c.Mailboxes) },
+	},
+	{
+		name: "SFPDESK_SMTP", group: groupMail, secret: true,
+		help: "Each seller's SMTP server for replies to buyers, comma-separated seller=URL: smtps://… (TLS, 465) or smtp://… (STARTTLS, 587; plain only to loopback); " +
+			"without user info it logs in as the seller's mailbox does; ?from=address sets the sender, which must be the address registered in Seller Central (default: the mailbox user).",
+		parse: func(l *loader, c *Config, v string) {
+			as, err := mail.ParseAccounts(v, "smtp")
+			if err != nil {
+				l.errorf("%s", err)
+				return
+			}
+			c.SMTP = as
+			for _, a := range as {
+				if full, _ := c.smtpFor(a.Seller); full.User == "" {
+					l.errorf("seller %q: no user, and no mailbox in SFPDESK_MAILBOXES to log in as", a.Seller)
+				} else if a.From == "" && !strings.Contains(full.User, "@") {
+					l.errorf("seller %q: add ?from=address, the sender address registered in Seller Central", a.Seller)
+				}
+			}
+		},
+		show: func(c *Config) string { return accountsShown(c.SMTP) },
+	},
+	{
+		name: "SFPDESK_MAIL_POLL", def: "1m", group: groupMail,
+		help:  "How often a mailbox whose server has no IMAP IDLE is looked at for new mail.",
+		parse: func(l *loader, c *Config, v string) { c.MailPoll = l.calendarDuration(v, false) },
+		show:  func(c *Config) string { return c.MailPoll.String() },
+	},
+	{
+		name: "SFPDESK_MAIL_BACKFILL", def: "1d", group: groupMail,
+		help:  "On a mailbox's first connection, mail older than this is not imported.",
+		parse: func(l *loader, c *Config, v string) { c.MailBackfill = l.calendarDuration(v, true) },
+		show:  func(c *Config) string { return c.MailBackfill.String() },
 	},
 }
 
@@ -1059,4 +1116,41 @@ func wrap(text string, width int) []string {
 		lines = append(lines, line)
 	}
 	return lines
+}
+
+// accountsShown lists mailboxes without their passwords.
+func accountsShown(as []mail.Account) string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Seller+"="+a.String())
+	}
+	return strings.Join(out, ",")
+}
+
+// smtpFor is a seller's SMTP account with the mailbox's login where it
+// has none of its own.
+func (c Config) smtpFor(seller string) (mail.Account, bool) {
+	for _, a := range c.SMTP {
+		if a.Seller != seller {
+			continue
+		}
+		for _, m := range c.Mailboxes {
+			if m.Seller == seller && a.User == "" {
+				a.User, a.Password = m.User, m.Password
+			}
+		}
+		return a, true
+	}
+	return mail.Account{}, false
+}
+
+// calendarDuration is a duration in calendar time: a mailbox's clock has
+// no business days.
+func (l *loader) calendarDuration(v string, zeroOK bool) sfp.Duration {
+	d := l.duration(v, zeroOK)
+	if _, ok := d.Calendar(); !ok {
+		l.errorf("%q: use m, h or d, not business days", v)
+		d, _ = sfp.ParseDuration(l.def, "")
+	}
+	return d
 }

@@ -121,6 +121,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		Retention:         sfp.Duration{N: 30, Unit: sfp.Days},
 		Addr:              ":3000",
 		AdminAddr:         "127.0.0.1:9090",
+		MailPoll:          sfp.Duration{N: 1, Unit: sfp.Minutes},
+		MailBackfill:      sfp.Duration{N: 1, Unit: sfp.Days},
 	}
 	if diff := cmp.Diff(want, c, cmpConfig); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,6 +47,11 @@ type Main struct {
 	Scheduler *bot.Scheduler
 	// Callbacks delivers sellers' answers to intake integrations.
 	Callbacks *bot.Callbacks
+	// Mail reads the sellers' mailboxes and sends their replies by e-mail.
+	Mail *mailboxes
+	// mailTLS, when set, is the TLS configuration of IMAP and SMTP (tests
+	// trust their own servers with it).
+	mailTLS *tls.Config
 
 	public, admin     *http.Server
 	publicLn, adminLn net.Listener
@@ -124,6 +130,8 @@ func (m *Main) Open(ctx context.Context) error {
 		Users: m.Slack, Outbox: m.Outbox, Lang: cfg.Lang, Metrics: m.Metrics,
 	}
 	m.App.Callbacks = m.Callbacks
+	m.Mail = m.openMail(m.Metrics.Registry, m.mailTLS)
+	m.App.Mail = m.Mail
 	if cfg.SocketMode() {
 		m.Socket = &bot.SocketTransport{API: m.Slack, Handler: m.App, Log: m.Log, Metrics: m.Metrics}
 		if err := m.Socket.Check(ctx); err != nil {
@@ -197,6 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 		defer wg.Done()
 		m.Callbacks.Run(workCtx)
 	}()
+	m.Mail.run(workCtx, &wg)
 	if m.Socket != nil {
 		wg.Add(1)
 		go func() {
@@ -281,6 +290,9 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 		} else {
 			ready = false
 		}
+	}
+	if !m.Mail.ready(checks) {
+		ready = false
 	}
 	status := http.StatusOK
 	if !ready {
