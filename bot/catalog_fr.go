@@ -431,4 +431,6 @@ var catalogFR = map[string]string{
 	"mail.retrying":                   ":hourglass: Pas encore envoyé à l'acheteur (%s) : nouvel essai bientôt.",
 	"mail.not_sent":                   ":x: Non envoyé à l'acheteur par e-mail : %s. Répondez dans Seller Central.",
 	"mail.no_smtp":                    ":x: Non envoyé à l'acheteur : ce vendeur n'a pas de serveur SMTP (SFPDESK_SMTP). Répondez dans Seller Central.",
+	"btn.no_response_seller_central":  "Aucune réponse (Seller Central)",
+	"card.reply_hint.email":           "Répondez dans ce fil : la réponse part à l'acheteur par e-mail (`//` pour une note à l'équipe).",
 }

@@ -34,6 +34,11 @@ const (
 	ActionMoveTriage = "seller_move_triage"
 )
 
+// ActionNoResponseSellerCentral is the e-mail case's link to its own "no
+// response needed" page in Seller Central: a URL button, which Slack opens
+// itself; its interaction needs no answer.
+const ActionNoResponseSellerCentral = "case_no_response_seller_central"
+
 // Modal callback ids (DESIGN §4.7).
 const (
 	ModalSendToSeller = "send_to_seller"
@@ -237,6 +242,8 @@ func replyHint(c *sfp.Case, v CardView) string {
 		return T(l, "card.reply_hint.agent", Mention(c.Asker.UserID))
 	case c.CallbackURL != "":
 		return T(l, "card.reply_hint.callback", Escape(v.ReplyHost))
+	case c.Mail != nil && c.Mail.ReplyTo != "":
+		return T(l, "card.reply_hint.email")
 	}
 	return T(l, "card.reply_hint.none")
 }
@@ -257,6 +264,11 @@ func cardActions(c *sfp.Case, l string) []slack.BlockElement {
 		acts = append(acts, take, button(ActionDraftRequest, T(l, "btn.draft"), c.ID, ""),
 			button(ActionAnswered, T(l, "btn.answered"), c.ID, slack.StylePrimary),
 			button(ActionNoResponse, T(l, "btn.no_response"), c.ID, ""))
+		if u := noResponseURL(c); u != "" {
+			sc := button(ActionNoResponseSellerCentral, T(l, "btn.no_response_seller_central"), c.ID, "")
+			sc.URL = u
+			acts = append(acts, sc)
+		}
 	}
 	if c.Triage {
 		acts = append(acts, button(ActionRoute, T(l, "btn.route"), c.ID, ""))
@@ -345,4 +357,13 @@ func TakeOverQuestion(caseID, other, lang string) []slack.Block {
 func ErasedMessage(lang string) Message {
 	s := T(lang, "purge.erased")
 	return Message{Text: s, Blocks: []slack.Block{contextLine(s)}}
+}
+
+// noResponseURL is an e-mail case's Seller Central link, only ever to
+// Seller Central and within Slack's limit on a button's URL.
+func noResponseURL(c *sfp.Case) string {
+	if c.Mail == nil || len(c.Mail.NoResponseURL) > 3000 || !strings.HasPrefix(c.Mail.NoResponseURL, "https://sellercentral") {
+		return ""
+	}
+	return c.Mail.NoResponseURL
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/mail"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
@@ -82,8 +83,14 @@ func TestMailBuyerMessageBecomesACaseOnce(t *testing.T) {
 	if !strings.Contains(c.Body, "toujours pas arrivée") || strings.Contains(c.Body, "commMgrTok") {
 		t.Errorf("body %q", c.Body)
 	}
-	if len(e.pending(acmeChannel)) == 0 {
-		t.Error("no card queued")
+	cards := e.pending(acmeChannel)
+	if len(cards) == 0 {
+		t.Fatal("no card queued")
+	}
+	// No response needed also offers the mail's own Seller Central link.
+	if b := string(cards[0].Blocks); !strings.Contains(b, `"url":"https://sellercentral.amazon.fr/messaging/no-response-needed`) ||
+		!strings.Contains(b, bot.ActionNoResponseSellerCentral) {
+		t.Errorf("card without the Seller Central button: %s", b)
 	}
 	// The same message again (a second copy, a renumbered mailbox).
 	again := readMail(t, "fr_buyer_order.eml")
