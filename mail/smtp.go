@@ -320,6 +320,7 @@ func (s *Sender) sent(ctx context.Context, m *store.MailOut, file bool) {
 		}
 	}
 	m.State, m.InFlight, m.LastError, m.SentAt = store.MailSent, false, "", s.clock().Now()
+	forgetBuyer(m)
 	if s.put(ctx, m) == nil && s.Done != nil {
 		s.Done(ctx, m, SendSent, "")
 	}
@@ -342,6 +343,7 @@ func (s *Sender) retry(ctx context.Context, m *store.MailOut, why string, uncert
 
 func (s *Sender) fail(ctx context.Context, m *store.MailOut, why string) {
 	m.State, m.InFlight, m.LastError = store.MailFailed, false, why
+	forgetBuyer(m)
 	s.log().Error("mail: reply not sent", "seller", s.Seller, "reply", m.ID, "err", why)
 	if s.put(ctx, m) == nil && s.Done != nil {
 		s.Done(ctx, m, SendFailed, why)
@@ -500,4 +502,11 @@ func Compose(m *store.MailOut) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// forgetBuyer drops the buyer's alias and the reply's words from a reply
+// that is done: the case keeps the reply for its history, and its
+// Message-ID stays for bounces to find.
+func forgetBuyer(m *store.MailOut) {
+	m.To, m.Subject, m.Text = "", "", ""
 }

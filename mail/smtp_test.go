@@ -154,8 +154,8 @@ func TestSMTPRefusedForNowThenSent(t *testing.T) {
 		t.Fatalf("results %v", r)
 	}
 	got = stored(t, st, m.ID)
-	if got.State != store.MailSent || got.InFlight || got.Attempts != 2 {
-		t.Errorf("after sending: %+v", got)
+	if got.State != store.MailSent || got.InFlight || got.Attempts != 2 || got.Text != "" || got.To != "" {
+		t.Errorf("after sending (the buyer's data dropped): %+v", got)
 	}
 	mails := smtpSrv.Accepted()
 	if len(mails) != 1 {
