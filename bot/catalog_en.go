@@ -434,5 +434,5 @@ var catalogEN = map[string]string{
 	"mail.not_sent":                   ":x: Not sent to the buyer by e-mail: %s. Answer in Seller Central.",
 	"mail.no_smtp":                    ":x: Not sent to the buyer: this seller has no SMTP server (SFPDESK_SMTP). Answer in Seller Central.",
 	"btn.no_response_seller_central":  "No response needed in Seller Central",
-	"card.reply_hint.email":           "Reply in this thread: it goes to the buyer by e-mail (`//` for a note to the team).",
+	"card.reply_hint.email":           ":speech_balloon: Reply in this thread: your reply goes to the buyer by e-mail. Start with `//` to keep a note internal.",
 }

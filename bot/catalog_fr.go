@@ -432,5 +432,5 @@ var catalogFR = map[string]string{
 	"mail.not_sent":                   ":x: Non envoyé à l'acheteur par e-mail : %s. Répondez dans Seller Central.",
 	"mail.no_smtp":                    ":x: Non envoyé à l'acheteur : ce vendeur n'a pas de serveur SMTP (SFPDESK_SMTP). Répondez dans Seller Central.",
 	"btn.no_response_seller_central":  "Aucune réponse (Seller Central)",
-	"card.reply_hint.email":           "Répondez dans ce fil : la réponse part à l'acheteur par e-mail (`//` pour une note à l'équipe).",
+	"card.reply_hint.email":           ":speech_balloon: Répondez dans ce fil : votre réponse part à l'acheteur par e-mail. Commencez par `//` pour une note interne.",
 }

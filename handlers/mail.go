@@ -202,7 +202,7 @@ func (a *App) createMailCase(tx store.Tx, seller string, kind sfp.Kind, f *mail.
 		if reason == "" {
 			reason = sfp.ReasonOther
 		}
-		in.Refund = &sfp.Refund{Amount: *m.Amount, Reason: string(reason), Note: m.Reason}
+		in.Refund = &sfp.Refund{Amount: *m.Amount, Reason: string(reason)}
 	}
 	n, err := tx.NextCaseNumber()
 	if err != nil {

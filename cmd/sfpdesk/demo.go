@@ -67,6 +67,11 @@ type demoDay struct {
 func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	start := time.Date(2026, 11, 23, 9, 0, 0, 0, paris) // a Monday
+	mailboxes, err := startDemoMail()
+	if err != nil {
+		return err
+	}
+	defer mailboxes.Close()
 	h, err := startHarness(ctx, harnessOptions{
 		Dir: dir, Start: start, Log: logw,
 		Configure: func(c *Config) {
@@ -76,6 +81,7 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 			// The buyer's question of the drafts scene comes from a
 			// helpdesk on this machine, which receives the answer.
 			c.IntakeToken, c.CallbackAllow = demoIntakeToken, []string{"127.0.0.1"}
+			mailboxes.configure(c)
 		},
 	})
 	if err != nil {
@@ -143,6 +149,9 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 		return err
 	}
 	if err := d.draftScene(ctx); err != nil {
+		return err
+	}
+	if err := d.mailScenes(ctx, mailboxes); err != nil {
 		return err
 	}
 
