@@ -36,7 +36,7 @@ type imapServer struct {
 	addr string
 }
 
-func newIMAPServer(t *testing.T) *imapServer {
+func newIMAPServer(t testing.TB) *imapServer {
 	t.Helper()
 	srv, err := mailtest.NewIMAPServer(testUser, testPassword)
 	if err != nil {
@@ -46,7 +46,7 @@ func newIMAPServer(t *testing.T) *imapServer {
 	return &imapServer{IMAPServer: srv, user: srv.User, addr: srv.Addr}
 }
 
-func (s *imapServer) deliver(t *testing.T, raw string, at time.Time) {
+func (s *imapServer) deliver(t testing.TB, raw string, at time.Time) {
 	t.Helper()
 	if err := s.Deliver([]byte(raw), at); err != nil {
 		t.Fatal(err)
@@ -69,7 +69,7 @@ func buyerMail(id, words string) string {
 		"------------- Fin du message -------------\r\n"
 }
 
-func openStore(t *testing.T) store.Store {
+func openStore(t testing.TB) store.Store {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "sfpdesk.db"), nil)
 	if err != nil {
@@ -136,7 +136,7 @@ func (c *cases) snapshot() ([]string, int) {
 }
 
 // waitFor waits until ok holds; the deadline only bounds a broken test.
-func waitFor(t *testing.T, what string, ok func() bool) {
+func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !ok() {
@@ -147,7 +147,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
-func runReader(t *testing.T, r *Reader) (stop func()) {
+func runReader(t testing.TB, r *Reader) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -2,10 +2,12 @@ package mail
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -294,4 +296,52 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("link %q", m.NoResponseURL)
 		}
 	})
+}
+
+// bigAttachmentMail is a buyer message with a 10 MB video attached.
+func bigAttachmentMail() []byte {
+	big := make([]byte, 10<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	raw := "From: Claire - Amazon Marketplace <8xk2m4q9z3r7w1t@marketplace.amazon.fr>\r\n" +
+		"Subject: Colis abîmé (Commande : 402-1234567-1234567)\r\nMessage-ID: <big@amazonses.com>\r\n" +
+		"X-Space-Notification-Type: BBC_MESSAGE_SENT_TO_MERCHANT\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n" +
+		"------------- Début du message -------------\r\nVoici la vidéo.\r\n------------- Fin du message -------------\r\n" +
+		"\r\n--b\r\nContent-Type: video/mp4; name=\"colis.mp4\"\r\nContent-Disposition: attachment; filename=\"colis.mp4\"\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(big) + "\r\n--b--\r\n"
+	return []byte(raw)
+}
+
+// An attachment is measured as it streams past, never held: reading a
+// 10 MB one allocates a small fraction of it.
+func TestParseNeverHoldsAnAttachment(t *testing.T) {
+	raw := bigAttachmentMail()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m, err := Parse(bytes.NewReader(raw))
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Size != 10<<20 || m.Text != "Voici la vidéo." {
+		t.Fatalf("read %+v, %q", m.Attachments, m.Text)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 2<<20 {
+		t.Errorf("parsing allocated %d bytes for a 10 MB attachment", alloc)
+	}
+}
+
+func BenchmarkParseLargeAttachment(b *testing.B) {
+	raw := bigAttachmentMail()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Parse(bytes.NewReader(raw)); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -121,6 +121,7 @@ type SMTPServer struct {
 	refused  bool
 	file     func(raw []byte)
 	hold     chan struct{}
+	onAccept func(Accepted)
 }
 
 // NewSMTPServer starts a server that takes user/password with AUTH PLAIN.
@@ -166,6 +167,9 @@ func (s *SMTPServer) RefuseAll() { s.mu.Lock(); s.refused = true; s.mu.Unlock() 
 // FileWith has the server file each mail it takes itself, as servers that
 // put what they relay in Sent do.
 func (s *SMTPServer) FileWith(f func(raw []byte)) { s.mu.Lock(); s.file = f; s.mu.Unlock() }
+
+// OnAccept calls f with each mail the server takes, as it takes it.
+func (s *SMTPServer) OnAccept(f func(Accepted)) { s.mu.Lock(); s.onAccept = f; s.mu.Unlock() }
 
 // Hold keeps the answer to every mail's data back until Close: the client
 // cannot know whether its mail went.
@@ -219,9 +223,13 @@ func (s *smtpSession) Data(r io.Reader) error {
 		s.srv.mu.Unlock()
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
-	s.srv.accepted = append(s.srv.accepted, Accepted{s.hello, s.from, s.to, raw})
-	file, hold := s.srv.file, s.srv.hold
+	a := Accepted{s.hello, s.from, s.to, raw}
+	s.srv.accepted = append(s.srv.accepted, a)
+	file, hold, onAccept := s.srv.file, s.srv.hold, s.srv.onAccept
 	s.srv.mu.Unlock()
+	if onAccept != nil {
+		onAccept(a)
+	}
 	if file != nil {
 		file(raw)
 	}
