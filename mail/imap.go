@@ -392,11 +392,14 @@ func (r *Reader) catchUp(ctx context.Context, c *imapclient.Client, cur Cursor) 
 			return cur, nil
 		}
 		sort.Slice(uids, func(i, j int) bool { return uids[i] < uids[j] })
-		if len(uids) > fetchBatch {
-			uids = uids[:fetchBatch]
-		}
-		if cur, err = r.fetch(ctx, c, cur, uids); err != nil {
-			return cur, err
+		// One search for the whole backlog, fetched a batch at a time;
+		// the next search only looks for what arrived meanwhile.
+		for len(uids) > 0 {
+			batch := uids[:min(fetchBatch, len(uids))]
+			uids = uids[len(batch):]
+			if cur, err = r.fetch(ctx, c, cur, batch); err != nil {
+				return cur, err
+			}
 		}
 	}
 }
