@@ -5,6 +5,7 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -27,6 +28,13 @@ type IMAPServer struct {
 
 // NewIMAPServer starts a server for user/password on a loopback port.
 func NewIMAPServer(user, password string) (*IMAPServer, error) {
+	return NewIMAPServerTLS(user, password, nil, false)
+}
+
+// NewIMAPServerTLS starts a server that speaks TLS with cfg: from the
+// first byte when implicit (imaps://), else after STARTTLS (imap://).
+// A nil cfg is a plain server without STARTTLS.
+func NewIMAPServerTLS(user, password string, cfg *tls.Config, implicit bool) (*IMAPServer, error) {
 	mem := imapmemserver.New()
 	u := imapmemserver.NewUser(user, password)
 	if err := u.Create("INBOX", nil); err != nil {
@@ -38,10 +46,11 @@ func NewIMAPServer(user, password string) (*IMAPServer, error) {
 			return idleSession{mem.NewSession()}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}},
-		InsecureAuth: true,
+		InsecureAuth: cfg == nil,
+		TLSConfig:    starttls(cfg, implicit),
 		Logger:       discard{},
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen(cfg, implicit)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +105,23 @@ func (s idleSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) erro
 	}
 }
 
+// starttls is the configuration a server offers STARTTLS with: none when
+// it speaks TLS from the start.
+func starttls(cfg *tls.Config, implicit bool) *tls.Config {
+	if implicit {
+		return nil
+	}
+	return cfg
+}
+
+func listen(cfg *tls.Config, implicit bool) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil || cfg == nil || !implicit {
+		return ln, err
+	}
+	return tls.NewListener(ln, cfg), nil
+}
+
 type discard struct{}
 
 func (discard) Printf(string, ...any) {}
@@ -126,12 +152,19 @@ type SMTPServer struct {
 
 // NewSMTPServer starts a server that takes user/password with AUTH PLAIN.
 func NewSMTPServer(user, password string) (*SMTPServer, error) {
+	return NewSMTPServerTLS(user, password, nil, false)
+}
+
+// NewSMTPServerTLS starts a server that speaks TLS with cfg: from the
+// first byte when implicit (smtps://), else after STARTTLS (smtp://).
+func NewSMTPServerTLS(user, password string, cfg *tls.Config, implicit bool) (*SMTPServer, error) {
 	s := &SMTPServer{user: user, pass: password}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "mx.example.test"
-	s.srv.AllowInsecureAuth = true
+	s.srv.AllowInsecureAuth = cfg == nil
+	s.srv.TLSConfig = starttls(cfg, implicit)
 	s.srv.ErrorLog = discard{}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen(cfg, implicit)
 	if err != nil {
 		return nil, err
 	}
