@@ -1,6 +1,6 @@
 // Package handlers is sfpdesk's inbound side: the /sfp command and its
-// grammar, @mentions and other Slack events, buttons and modals, and the
-// intake API. App implements bot.Handler, so the same code serves Slack's
+// grammar, @mentions and other Slack events, buttons and modals, the
+// intake API, and the mail read from the sellers' mailboxes (HandleMail). App implements bot.Handler, so the same code serves Slack's
 // HTTP mode and Socket Mode.
 //
 // Every entry point validates, commits one transaction (the case, its
