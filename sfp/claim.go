@@ -10,8 +10,9 @@ import (
 
 // Claim is a reimbursement claim under the SFP reimbursement policy, or a
 // claim with the carrier, on the refund of one order. The policy allows one
-// claim per order, and so does sfpdesk: every refund notice of the order
-// carries the order's one claim.
+// reimbursement claim per order; a carrier claim is outside it, and an
+// order may have one of each. Every refund notice of the order carries the
+// order's claims (Case.Claim, Case.CarrierClaim).
 type Claim struct {
 	ID     string `json:"id"`
 	Number uint64 `json:"number"`
@@ -141,9 +142,45 @@ func (c *Case) refundStep() Step {
 	if c.Refund == nil {
 		return Step{Action: StepNone}
 	}
-	existing := ""
-	if c.Claim != nil {
-		existing = c.Claim.ID
+	return NextStep(*c.Refund, c.OrderClaims())
+}
+
+// OrderClaims returns the ids of the order's claims the case carries.
+func (c *Case) OrderClaims() OrderClaims {
+	var oc OrderClaims
+	for _, cl := range []*Claim{c.Claim, c.CarrierClaim} {
+		if cl == nil {
+			continue
+		}
+		if cl.Type == ClaimTypeCarrier {
+			oc.Carrier = cl.ID
+		} else {
+			oc.Reimbursement = cl.ID
+		}
 	}
-	return NextStep(*c.Refund, existing)
+	return oc
+}
+
+// ClaimOfType returns the order's claim of type typ the case carries, or
+// nil.
+func (c *Case) ClaimOfType(typ string) *Claim {
+	for _, cl := range []*Claim{c.Claim, c.CarrierClaim} {
+		if cl != nil && (cl.Type == typ || (typ == ClaimTypeReimbursement && cl.Type == "")) {
+			return cl
+		}
+	}
+	return nil
+}
+
+// SetClaim gives the case the order's claim cl, in the slot of its type:
+// Claim for a reimbursement claim, CarrierClaim for a carrier claim.
+func (c *Case) SetClaim(cl *Claim) {
+	if cl.Type == ClaimTypeCarrier {
+		c.CarrierClaim = cl
+		if c.Claim != nil && c.Claim.ID == cl.ID {
+			c.Claim = nil
+		}
+		return
+	}
+	c.Claim = cl
 }
