@@ -81,10 +81,14 @@ func actionIDs(m Message) []string {
 
 // refundExpectation is the policy in the words of DESIGN §1, written apart
 // from sfp.NextStep so that the card is checked against the policy and not
-// against itself: only refunds by Amazon CS qualify, none on an order with
-// an A-to-z claim, missing tracking is the seller's own doing, and losses
-// in transit go to the carrier.
+// against itself: losses and damage in transit go to the carrier whoever
+// refunded; otherwise only refunds by Amazon CS qualify, none on an order
+// with an A-to-z claim, and missing tracking is the seller's own doing.
 func refundExpectation(reason sfp.RefundReason, by sfp.RefundedBy, atoz bool) (button string, why sfp.NoClaimReason, hint sfp.Hint) {
+	switch reason {
+	case sfp.ReasonLostInTransit, sfp.ReasonDamagedInTransit:
+		return ActionCarrierClaim, sfp.NoClaimCarrierLoss, sfp.HintContactCarrier
+	}
 	switch {
 	case by == sfp.RefundedBySeller:
 		return "", sfp.NoClaimSellerRefund, ""
@@ -96,12 +100,14 @@ func refundExpectation(reason sfp.RefundReason, by sfp.RefundedBy, atoz bool) (b
 	switch reason {
 	case sfp.ReasonNoTracking:
 		return "", sfp.NoClaimNoTracking, ""
-	case sfp.ReasonLostInTransit, sfp.ReasonDamagedInTransit:
-		return ActionCarrierClaim, sfp.NoClaimCarrierLoss, sfp.HintContactCarrier
 	case sfp.ReasonDefective, sfp.ReasonDamaged, sfp.ReasonMissingParts, sfp.ReasonWrongItem:
 		return ActionClaimFile, "", sfp.HintItemCondition
 	case sfp.ReasonNoLongerNeeded:
 		return ActionClaimFile, "", sfp.HintReturnShipping
+	case sfp.ReasonDeliveredNotReceived:
+		return ActionClaimFile, "", sfp.HintProofOfDelivery
+	case sfp.ReasonNotReturned:
+		return ActionClaimFile, "", sfp.HintReturnNotScanned
 	}
 	return ActionClaimFile, "", ""
 }
@@ -128,9 +134,10 @@ func TestRefundCardByReasonIssuerAndAToZ(t *testing.T) {
 						}
 						switch button {
 						case ActionClaimFile:
-							want = append(want, T(lang, "refund.step.claim", DateTag(refundClaimBy, lang)))
+							want = append(want, T(lang, "refund.step.claim", DateTag(refundClaimBy, lang)),
+								T(lang, "refund.evidence."+string(reason)))
 						case ActionCarrierClaim:
-							want = append(want, T(lang, "refund.step.carrier"))
+							want = append(want, T(lang, "refund.step.carrier"), T(lang, "refund.evidence."+string(reason)))
 						default:
 							want = append(want, T(lang, "refund.step.none"))
 						}

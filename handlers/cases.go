@@ -157,6 +157,9 @@ func (a *App) writeCase(tx store.Tx, nc builtCase, msgs *caseMessages) error {
 	if err := a.openRefund(tx, c, nc.p.loc, nc.now); err != nil {
 		return err
 	}
+	if err := a.openAToZ(tx, c, nc.now); err != nil {
+		return err
+	}
 	if msgs == nil || c.Refund != nil {
 		msgs = a.renderCase(nc)
 	}

@@ -304,14 +304,8 @@ func (a *App) fileClaim(tx store.Tx, caseID, typ string, form claimForm, user st
 	}
 	now := a.Clock.Now()
 	p := a.prefs(tx, c.Seller)
-	if c.OrderID != "" {
-		switch cl, err := tx.ClaimByOrder(c.OrderID); {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return err
-		case cl.Seller == c.Seller:
-			c.Claim = cl
-		}
+	if err := loadOrderClaims(tx, c); err != nil {
+		return err
 	}
 	want := sfp.StepClaim
 	if typ == sfp.ClaimTypeCarrier {
@@ -367,8 +361,12 @@ func (a *App) saveClaim(tx store.Tx, cl *sfp.Claim, owner *sfp.Case) error {
 			return err
 		}
 		other := ""
-		if o, err := tx.ClaimByOrder(cl.OrderID); err == nil {
-			other = o.ID
+		if claims, err := tx.ClaimsByOrder(cl.OrderID); err == nil {
+			for _, o := range claims {
+				if o.Type == cl.Type {
+					other = o.ID
+				}
+			}
 		}
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(a.prefs(tx, owner.Seller).lang, "claim.exists", other, cl.OrderID))
 	}
@@ -386,7 +384,7 @@ func (a *App) saveClaim(tx store.Tx, cl *sfp.Claim, owner *sfp.Case) error {
 		if cs.Kind != sfp.KindRefundNotice || cs.Seller != cl.Seller {
 			continue
 		}
-		cs.Claim = cl.Clone()
+		cs.SetClaim(cl.Clone())
 		if err := a.refreshCard(tx, cs); err != nil {
 			return err
 		}
@@ -411,8 +409,8 @@ func (a *App) openClaimStatus(ctx context.Context, cb slack.InteractionCallback,
 			return err
 		}
 		lang = a.prefs(tx, c.Seller).lang
-		if cl == nil && c.Claim != nil {
-			cl, err = tx.Claim(c.Claim.ID)
+		if own := bot.OwnClaim(c); cl == nil && own != nil {
+			cl, err = tx.Claim(own.ID)
 		}
 		return err
 	})

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -117,15 +116,11 @@ func (a *App) openRefund(tx store.Tx, c *sfp.Case, loc *time.Location, now time.
 	}
 	by := sfp.ClaimDeadline(at, a.claimWindow(), c.Marketplace, loc)
 	c.ClaimBy = &by
-	if c.OrderID != "" {
-		cl, err := tx.ClaimByOrder(c.OrderID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return err
-		case cl.Seller == c.Seller:
-			c.Claim = cl
-		}
+	if err := loadOrderClaims(tx, c); err != nil {
+		return err
+	}
+	if err := markAToZ(tx, c); err != nil {
+		return err
 	}
 	if st := c.RefundStep(now); st.Action == sfp.StepNone {
 		c.State, c.ClosedAt = sfp.StateClosed, &now
@@ -135,6 +130,45 @@ func (a *App) openRefund(tx store.Tx, c *sfp.Case, loc *time.Location, now time.
 			why = detailClaimLapsed
 		}
 		c.AddEvent(now, sfp.EventClosed, "", why)
+	}
+	return nil
+}
+
+// loadOrderClaims gives a refund notice the claims already on its order,
+// each in the slot of its type.
+func loadOrderClaims(tx store.Tx, c *sfp.Case) error {
+	if c.OrderID == "" {
+		return nil
+	}
+	claims, err := tx.ClaimsByOrder(c.OrderID)
+	if err != nil {
+		return err
+	}
+	for _, cl := range claims {
+		if cl.Seller == c.Seller {
+			c.SetClaim(cl)
+		}
+	}
+	return nil
+}
+
+// markAToZ marks a new refund notice as under A-to-z when its order has an
+// A-to-z claim case: the reimbursement policy excludes such orders, and
+// Seller Central's notices of the two come apart.
+func markAToZ(tx store.Tx, c *sfp.Case) error {
+	if c.OrderID == "" || c.Refund == nil || c.Refund.AToZClaim {
+		return nil
+	}
+	cases, err := tx.CasesByOrder(c.OrderID)
+	if err != nil {
+		return err
+	}
+	for _, cs := range cases {
+		if cs.Kind == sfp.KindAToZClaim && cs.Seller == c.Seller {
+			c.Refund.AToZClaim = true
+			c.AddEvent(c.CreatedAt, sfp.EventAToZ, "", cs.ID)
+			return nil
+		}
 	}
 	return nil
 }

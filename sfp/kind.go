@@ -46,6 +46,12 @@ func (k Kind) IsQuestion() bool {
 	return false
 }
 
+// AwaitsAnswer reports whether a case of the kind waits for the seller's
+// words on a calendar-time clock, with reminders and escalation: the
+// questions, and an A-to-z claim, which Amazon grants at the seller's cost
+// when it is left unanswered.
+func (k Kind) AwaitsAnswer() bool { return k.IsQuestion() || k == KindAToZClaim }
+
 // IsBuyerMessage reports whether the kind is a message a buyer wrote to the
 // seller: the only ones Amazon's Contact Response Time counts. A question
 // customer service brings on a buyer's behalf is not one.
