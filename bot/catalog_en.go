@@ -473,4 +473,5 @@ var catalogEN = map[string]string{
 	"stats.part":                             "%d, late %s, average %s",
 	"seller.region_set":                      "%s's refund clock now also skips %s's public holidays.",
 	"seller.region_cleared":                  "%s's refund clock follows the national holidays only.",
+	"seller.bad_region":                      "`%s` is not a region whose holidays sfpdesk knows. Regions: %s; or `none`.",
 }

@@ -471,4 +471,5 @@ var catalogFR = map[string]string{
 	"stats.part":                             "%d, en retard %s, moyenne %s",
 	"seller.region_set":                      "Le délai de remboursement de %s saute désormais aussi les jours fériés de %s.",
 	"seller.region_cleared":                  "Le délai de remboursement de %s suit les seuls jours fériés nationaux.",
+	"seller.bad_region":                      "`%s` n'est pas une région dont sfpdesk connaît les jours fériés. Régions : %s ; ou `none`.",
 }

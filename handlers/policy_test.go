@@ -199,3 +199,38 @@ func TestReturnRequested(t *testing.T) {
 		t.Errorf("the request after its return: state %s by %q", got.State, got.AnsweredBy)
 	}
 }
+
+// A seller's region adds its public holidays to the refund clock; "none"
+// goes back to the national list.
+func TestSellerRegionOnTheRefundClock(t *testing.T) {
+	tue := time.Date(2027, 1, 5, 10, 0, 0, 0, clockParis)
+	h := newRefunds(t, tue)
+	if got := h.command("U0ADMIN", "seller set acme region XX-YY"); !strings.Contains(got, "`XX-YY` is not a region") || !strings.Contains(got, "DE-BY") {
+		t.Errorf("a bad region: %q", got)
+	}
+	if got := h.command("U0ALICE", "seller set acme region de-by"); strings.Contains(got, "Bavaria") || strings.Contains(got, "now also skips") {
+		t.Errorf("a non-admin set the region: %q", got)
+	}
+	national := h.newCase(sfp.KindReturnReceived, tue, func(in *newCase) { in.OrderID = "171-1234567-0000001" })
+	if got := h.command("U0ADMIN", "seller set acme region de-by"); !strings.Contains(got, "DE-BY") {
+		t.Fatalf("setting the region: %q", got)
+	}
+	regional := h.newCase(sfp.KindReturnReceived, tue, func(in *newCase) { in.OrderID = "171-1234567-0000002" })
+	if want := time.Date(2027, 1, 7, 23, 59, 59, 0, clockParis); !national.DueAt.Equal(want) {
+		t.Errorf("without a region the return is due %v, want %v", national.DueAt, want)
+	}
+	// Epiphany, Wednesday 6 January, is a holiday in Bavaria.
+	if want := time.Date(2027, 1, 8, 23, 59, 59, 0, clockParis); !regional.DueAt.Equal(want) {
+		t.Errorf("with DE-BY the return is due %v, want %v", regional.DueAt, want)
+	}
+	if d := cmp.Diff([]string{"remind morning Thu 7 Jan 09:00:00", "remind today Fri 8 Jan 09:00:00", "escalate Fri 8 Jan 23:59:59"}, h.entries(regional.ID)); d != "" {
+		t.Errorf("regional reminders (-want +got):\n%s", d)
+	}
+	if got := h.command("U0ADMIN", "seller set acme region none"); !strings.Contains(got, "national holidays only") {
+		t.Errorf("clearing the region: %q", got)
+	}
+	again := h.newCase(sfp.KindReturnReceived, tue, func(in *newCase) { in.OrderID = "171-1234567-0000003" })
+	if !again.DueAt.Equal(*national.DueAt) {
+		t.Errorf("after clearing the region: due %v", again.DueAt)
+	}
+}
