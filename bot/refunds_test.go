@@ -418,7 +418,7 @@ func TestClaimModals(t *testing.T) {
 		}{
 			{ClaimModal(c, lang), "claim_file", "reason justification tracking carrier delivery_scan_date photos amount"},
 			{CarrierClaimModal(c, lang), "carrier_claim", "carrier tracking amount justification photos"},
-			{ClaimStatusModal(filedClaim(sfp.ClaimFiled), lang), "claim_status", "status"},
+			{ClaimStatusModal(filedClaim(sfp.ClaimFiled), lang, "2026-11-09"), "claim_status", "status"},
 			{RefundMarkModal(returnCase(), sfp.Money{Minor: 3990, Currency: "EUR"}, lang), "refund_mark", "amount"},
 		} {
 			if tc.view.CallbackID != tc.callback {
@@ -441,7 +441,7 @@ func TestClaimModals(t *testing.T) {
 		}
 	}
 	var status []string
-	for _, o := range ClaimStatusModal(filedClaim(sfp.ClaimFiled), LangEN).Blocks.BlockSet[1].(*slack.InputBlock).Element.(*slack.SelectBlockElement).Options {
+	for _, o := range ClaimStatusModal(filedClaim(sfp.ClaimFiled), LangEN, "2026-11-09").Blocks.BlockSet[1].(*slack.InputBlock).Element.(*slack.SelectBlockElement).Options {
 		status = append(status, o.Value)
 	}
 	if got := strings.Join(status, " "); got != "more_info_requested approved denied" {

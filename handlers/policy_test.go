@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,6 +22,15 @@ func (h *clocks) click(user, action, value string) {
 	cb.Channel.ID = sellerChannel
 	cb.ActionCallback.BlockActions = []*slack.BlockAction{{ActionID: action, Value: value}}
 	h.app.Interaction(context.Background(), cb)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func carrierClaim() map[string]string {
@@ -232,5 +242,55 @@ func TestSellerRegionOnTheRefundClock(t *testing.T) {
 	again := h.newCase(sfp.KindReturnReceived, tue, func(in *newCase) { in.OrderID = "171-1234567-0000003" })
 	if !again.DueAt.Equal(*national.DueAt) {
 		t.Errorf("after clearing the region: due %v", again.DueAt)
+	}
+}
+
+// "More information requested" asks by when — 7 days unless told — and
+// reminds before the day, then says when it has passed; answering (filed
+// again) stops that clock.
+func TestMoreInfoRequestedHasAClock(t *testing.T) {
+	h := newRefunds(t, monday10)
+	c := h.refund(monday10, nil)
+	if errs := h.submitErrors(bot.ModalClaimFile, c.ID, "U0ALICE", goodClaim()); errs != nil {
+		t.Fatalf("claim refused: %v", errs)
+	}
+	h.clock.Set(monday10.Add(24 * time.Hour))
+	// The modal offers 7 days from today.
+	view := bot.ClaimStatusModal(h.get(c.ID).Claim, "en", h.clock.Now().Add(sfp.DefaultInfoWindow).Format("2006-01-02"))
+	if !strings.Contains(string(mustJSON(t, view)), `"initial_date":"2026-11-10"`) {
+		t.Errorf("the status modal does not offer 10 Nov:\n%s", mustJSON(t, view))
+	}
+	errs := h.submitErrors(bot.ModalClaimStatus, "CLM-1001", "U0ALICE", map[string]string{"status": "more_info_requested", "info_by": "2026-11-03"})
+	if !strings.Contains(errs["info_by"], "after today") {
+		t.Errorf("a day that is today: %v", errs)
+	}
+	if errs := h.submitErrors(bot.ModalClaimStatus, "CLM-1001", "U0ALICE", map[string]string{"status": "more_info_requested"}); errs != nil {
+		t.Fatalf("more info refused: %v", errs)
+	}
+	cl := h.get(c.ID).Claim
+	if want := monday10.Add(24*time.Hour + sfp.DefaultInfoWindow); cl.InfoDue == nil || !cl.InfoDue.Equal(want) {
+		t.Fatalf("information due %v, want 7 days on, %v", cl.InfoDue, want)
+	}
+	want := []string{"claim_info_remind CLM-1001 1d Mon 9 Nov 10:00:00", "claim_info_lapse CLM-1001 Tue 10 Nov 10:00:00"}
+	if d := cmp.Diff(want, h.claimEntries(c.ID)); d != "" {
+		t.Errorf("information entries (-want +got):\n%s", d)
+	}
+	h.sweepAt(time.Date(2026, 11, 9, 10, 0, 0, 0, clockParis))
+	if th := strings.Join(h.thread(h.get(c.ID)), "\n"); !strings.Contains(th, "asked for more information on the claim for order") {
+		t.Errorf("no reminder in the thread:\n%s", th)
+	}
+	// Sent again, with a day of its own, then filed: the clock stops.
+	h.clock.Set(time.Date(2026, 11, 9, 11, 0, 0, 0, clockParis))
+	if errs := h.submitErrors(bot.ModalClaimStatus, "CLM-1001", "U0ALICE", map[string]string{"status": "filed"}); errs != nil {
+		t.Fatalf("filed refused: %v", errs)
+	}
+	if e := h.claimEntries(c.ID); len(e) != 0 || h.get(c.ID).Claim.InfoDue != nil {
+		t.Errorf("after the information was sent: entries %v, due %v", e, h.get(c.ID).Claim.InfoDue)
+	}
+	if errs := h.submitErrors(bot.ModalClaimStatus, "CLM-1001", "U0ALICE", map[string]string{"status": "more_info_requested", "info_by": "2026-11-20"}); errs != nil {
+		t.Fatalf("more info with a day refused: %v", errs)
+	}
+	if got := h.get(c.ID).Claim.InfoDue; got == nil || !got.Equal(time.Date(2026, 11, 20, 23, 59, 59, 0, clockParis)) {
+		t.Errorf("information due %v, want the end of 20 Nov", got)
 	}
 }

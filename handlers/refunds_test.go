@@ -64,7 +64,7 @@ func noFallbacks(ss []string) []string {
 func (h *clocks) claimEntries(id string) []string {
 	var out []string
 	for _, e := range h.entries(id) {
-		if strings.HasPrefix(e, DueClaimRemind+" ") || strings.HasPrefix(e, DueClaimLapse+" ") {
+		if k, _, _ := strings.Cut(e, " "); claimKind(k) {
 			out = append(out, e)
 		}
 	}

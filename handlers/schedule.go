@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -64,7 +65,7 @@ func (a *App) scheduleWith(tx store.Tx, c *sfp.Case, p sellerPrefs) error {
 	if err := a.syncDue(tx, have, a.dueEntries(c, p), clockKind, DueRemind); err != nil {
 		return err
 	}
-	return a.syncDue(tx, have, a.claimEntries(c), claimKind, DueClaimRemind)
+	return a.syncDue(tx, have, a.claimEntries(c), claimKind, DueClaimRemind, DueInfoRemind)
 }
 
 // syncDue makes a case's due entries of the kinds owns covers (have holds
@@ -73,7 +74,7 @@ func (a *App) scheduleWith(tx store.Tx, c *sfp.Case, p sellerPrefs) error {
 // scheduler is about to fire them); a new entry of kind skipPast whose
 // time has passed is not written, as a reminder nobody could have sent in
 // time is not sent now.
-func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind string) bool, skipPast string) error {
+func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind string) bool, skipPast ...string) error {
 	wanted := map[string]bool{}
 	for _, e := range want {
 		wanted[dueID(e)] = true
@@ -93,7 +94,7 @@ func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind s
 	}
 	now := a.Clock.Now()
 	for _, e := range want {
-		if existing[dueID(e)] || (e.Kind == skipPast && !e.At.After(now)) {
+		if existing[dueID(e)] || (slices.Contains(skipPast, e.Kind) && !e.At.After(now)) {
 			continue
 		}
 		if err := tx.PutDue(e); err != nil {

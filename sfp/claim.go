@@ -34,6 +34,9 @@ type Claim struct {
 	// History is every status the claim went through, who set it and
 	// when, oldest first.
 	History []ClaimChange `json:"history,omitempty"`
+	// InfoDue is, while Amazon (or the carrier) waits for more
+	// information, the last moment to send it.
+	InfoDue *time.Time `json:"info_due,omitempty"`
 	// Message is the claim's message in the refund card's thread: its
 	// status and the text to paste where the claim is filed.
 	Message MessageRef `json:"message"`
@@ -58,6 +61,10 @@ type ClaimChange struct {
 	Status string    `json:"status"`
 	By     string    `json:"by,omitempty"`
 }
+
+// DefaultInfoWindow is how long a claim's "more information requested"
+// gives when the person recording it names no day.
+const DefaultInfoWindow = 7 * 24 * time.Hour
 
 // FirstClaimNumber is the number of the first claim ever filed.
 const FirstClaimNumber = 1001
@@ -114,6 +121,10 @@ func (cl *Claim) Clone() *Claim {
 	if cl.Deadline != nil {
 		d := *cl.Deadline
 		c.Deadline = &d
+	}
+	if cl.InfoDue != nil {
+		d := *cl.InfoDue
+		c.InfoDue = &d
 	}
 	return &c
 }
