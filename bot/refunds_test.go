@@ -418,7 +418,7 @@ func TestClaimModals(t *testing.T) {
 		}{
 			{ClaimModal(c, lang), "claim_file", "reason justification tracking carrier delivery_scan_date photos amount"},
 			{CarrierClaimModal(c, lang), "carrier_claim", "carrier tracking amount justification photos"},
-			{ClaimStatusModal(filedClaim(sfp.ClaimFiled), lang, "2026-11-09"), "claim_status", "status"},
+			{ClaimStatusModal(filedClaim(sfp.ClaimFiled), lang, "2026-11-09"), "claim_status", "status info_by"},
 			{RefundMarkModal(returnCase(), sfp.Money{Minor: 3990, Currency: "EUR"}, lang), "refund_mark", "amount"},
 		} {
 			if tc.view.CallbackID != tc.callback {
