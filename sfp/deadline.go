@@ -80,7 +80,7 @@ func ParseSLA(s string) (SLA, error) {
 
 func kindNames() string {
 	var names []string
-	for _, k := range Kinds {
+	for _, k := range slaOrder {
 		if _, ok := defaultSLA[k]; ok {
 			names = append(names, string(k))
 		}
