@@ -471,4 +471,5 @@ var catalogEN = map[string]string{
 	"seller.region_set":                      "%s's refund clock now also skips %s's public holidays.",
 	"seller.region_cleared":                  "%s's refund clock follows the national holidays only.",
 	"seller.bad_region":                      "`%s` is not a region whose holidays sfpdesk knows. Regions: %s; or `none`.",
+	"claim.exists_carrier":                   "Carrier claim %s is already on order %s: a parcel is claimed from its carrier once.",
 }

@@ -469,4 +469,5 @@ var catalogFR = map[string]string{
 	"seller.region_set":                      "Le délai de remboursement de %s saute désormais aussi les jours fériés de %s.",
 	"seller.region_cleared":                  "Le délai de remboursement de %s suit les seuls jours fériés nationaux.",
 	"seller.bad_region":                      "`%s` n'est pas une région dont sfpdesk connaît les jours fériés. Régions : %s ; ou `none`.",
+	"claim.exists_carrier":                   "La réclamation transporteur %s existe déjà sur la commande %s : un colis se réclame une fois à son transporteur.",
 }

@@ -120,7 +120,7 @@ func claimable(c *sfp.Case, want sfp.StepAction, now time.Time, lang string) err
 	st := c.RefundStep(now)
 	switch {
 	case st.NoClaim == sfp.NoClaimExists:
-		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.exists", st.ClaimID, c.OrderID))
+		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, existsID(want), st.ClaimID, c.OrderID))
 	case st.Action != want:
 		why := ""
 		if st.NoClaim == sfp.NoClaimWindowClosed {
@@ -132,6 +132,16 @@ func claimable(c *sfp.Case, want sfp.StepAction, now time.Time, lang string) err
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.cannot", why))
 	}
 	return nil
+}
+
+// existsID is the catalogue id that says a claim of the step's type is
+// already on the order: the reimbursement policy's one claim per order,
+// or the parcel's one carrier claim.
+func existsID(want sfp.StepAction) string {
+	if want == sfp.StepCarrierClaim {
+		return "claim.exists_carrier"
+	}
+	return "claim.exists"
 }
 
 // openClaim opens the claim_file or carrier_claim modal, on the
@@ -373,7 +383,11 @@ func (a *App) saveClaim(tx store.Tx, cl *sfp.Claim, owner *sfp.Case) error {
 				}
 			}
 		}
-		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(a.prefs(tx, owner.Seller).lang, "claim.exists", other, cl.OrderID))
+		want := sfp.StepClaim
+		if cl.Type == sfp.ClaimTypeCarrier {
+			want = sfp.StepCarrierClaim
+		}
+		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(a.prefs(tx, owner.Seller).lang, existsID(want), other, cl.OrderID))
 	}
 	cases, err := tx.CasesByOrder(cl.OrderID)
 	if err != nil {
