@@ -295,9 +295,9 @@ func (a *App) mailReplyCopy(tx store.Tx, seller string, m *mail.Message) (string
 	return c.ID, MailAnswered, a.schedule(tx, c)
 }
 
-// mailNotice makes a case of a refund, return or A-to-z notice. An A-to-z
-// claim also marks the order's refund notices: no reimbursement claim is
-// filed on a refund Amazon granted under A-to-z.
+// mailNotice makes a case of a refund, return or A-to-z notice, through
+// the same path as the intake API's: an A-to-z claim marks the order's
+// refund notices there, and a refund notice learns of one on its order.
 func (a *App) mailNotice(tx store.Tx, seller string, f *mail.Fetched) (string, string, error) {
 	m := f.Message
 	received := f.Arrived
@@ -311,36 +311,6 @@ func (a *App) mailNotice(tx store.Tx, seller string, f *mail.Fetched) (string, s
 	c, err := a.createMailCase(tx, seller, sfp.Kind(m.Kind), f, body, received)
 	if err != nil {
 		return "", "", err
-	}
-	if m.Class == mail.ClassAToZ || (m.Class == mail.ClassRefund && c.Refund != nil) {
-		cs, err := tx.CasesByOrder(m.OrderID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "", "", err
-		}
-		atoz := m.Class == mail.ClassAToZ
-		for _, o := range cs {
-			if o.Seller != seller || o.ID == c.ID {
-				continue
-			}
-			switch {
-			case atoz && o.Kind == sfp.KindRefundNotice && o.Refund != nil && !o.Refund.AToZClaim:
-				o.Refund.AToZClaim = true
-				if err := a.refreshCard(tx, o); err != nil {
-					return "", "", err
-				}
-				if err := tx.PutCase(o); err != nil {
-					return "", "", err
-				}
-			case !atoz && string(o.Kind) == mail.KindAToZClaim && !c.Refund.AToZClaim:
-				c.Refund.AToZClaim = true
-				if err := a.refreshCard(tx, c); err != nil {
-					return "", "", err
-				}
-				if err := tx.PutCase(c); err != nil {
-					return "", "", err
-				}
-			}
-		}
 	}
 	return c.ID, MailCase, nil
 }

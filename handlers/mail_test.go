@@ -200,3 +200,17 @@ func TestMailTriageAndIgnored(t *testing.T) {
 		t.Errorf("%d cases from triage and ignored mail", n)
 	}
 }
+
+// A return request from the mailbox has no deadline until its Return
+// received button starts the refund clock.
+func TestMailReturnRequest(t *testing.T) {
+	e := newIntakeEnv(t)
+	c := e.caseOf(e.handleMail(readMail(t, "fr_return.eml"), MailCase))
+	if c.Kind != sfp.KindReturnRequested || c.DueAt != nil || c.OrderID != "402-9999999-8888888" {
+		t.Errorf("case %s, due %v, order %s", c.Kind, c.DueAt, c.OrderID)
+	}
+	cards := e.pending(acmeChannel)
+	if len(cards) == 0 || !strings.Contains(string(cards[0].Blocks), bot.ActionReturnReceived) {
+		t.Errorf("card without Return received: %v", cards)
+	}
+}
