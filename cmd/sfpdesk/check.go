@@ -77,10 +77,8 @@ func runCheck(ctx context.Context, cfg *Config, problems []Problem, out io.Write
 		byVar["SLACK_APP_TOKEN"] = append(byVar["SLACK_APP_TOKEN"], appLine)
 	}
 	byVar["SFPDESK_DB"] = append(byVar["SFPDESK_DB"], dbLine)
-	if usable("SFPDESK_MAILBOXES", "set") && usable("SFPDESK_SMTP", "set") {
-		for _, p := range checkMail(ctx, cfg) {
-			byVar[p.Var] = append(byVar[p.Var], p)
-		}
+	for _, p := range checkMail(ctx, cfg, usable("SFPDESK_MAILBOXES", "set"), usable("SFPDESK_SMTP", "set")) {
+		byVar[p.Var] = append(byVar[p.Var], p)
 	}
 
 	code := 0

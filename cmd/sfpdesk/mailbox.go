@@ -135,8 +135,14 @@ func (mb *mailboxes) ready(checks map[string]string) bool {
 
 // checkMail logs in to each mailbox and SMTP server for `sfpdesk check`
 // and says what it found.
-func checkMail(ctx context.Context, cfg *Config) []Problem {
+func checkMail(ctx context.Context, cfg *Config, mailboxes, smtp bool) []Problem {
 	var out []Problem
+	if !mailboxes {
+		cfg = &Config{SMTP: cfg.SMTP, MailPoll: cfg.MailPoll}
+	}
+	if !smtp {
+		cfg = &Config{Mailboxes: cfg.Mailboxes, MailPoll: cfg.MailPoll}
+	}
 	for _, a := range cfg.Mailboxes {
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		st, err := (&mail.Reader{Account: a}).Check(ctx)

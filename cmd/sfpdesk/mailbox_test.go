@@ -166,3 +166,37 @@ func TestMailboxWrongPasswordInReadyzAndCheck(t *testing.T) {
 		t.Errorf("check said:\n%s", buf.String())
 	}
 }
+
+// check logs in to each mailbox and SMTP server and says what it found.
+func TestCheckLogsInToTheMailbox(t *testing.T) {
+	in, err := mailtest.NewIMAPServer(mailUser, mailPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	in.Deliver(corpus(t, "fr_buyer_order.eml"), time.Now())
+	out, err := mailtest.NewSMTPServer(mailUser, mailPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	env := map[string]string{
+		"SFPDESK_DB":        filepath.Join(t.TempDir(), "sfpdesk.db"),
+		"SFPDESK_MAILBOXES": "acme=imap://boutique%40exemple.fr:" + mailPassword + "@" + in.Addr + "/INBOX",
+		"SFPDESK_SMTP":      "acme=smtp://" + out.Addr,
+	}
+	cfg, problems := LoadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, "")
+	var buf bytes.Buffer
+	runCheck(context.Background(), cfg, problems, &buf, nil)
+	for _, want := range []string{
+		"ok SFPDESK_MAILBOXES (seller acme: INBOX, 1 messages, IDLE)",
+		"ok SFPDESK_SMTP (seller acme: logged in, sending from boutique@exemple.fr)",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("check lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if strings.Contains(buf.String(), mailPassword) {
+		t.Error("check printed the password")
+	}
+}
