@@ -214,3 +214,20 @@ func TestMailReturnRequest(t *testing.T) {
 		t.Errorf("card without Return received: %v", cards)
 	}
 }
+
+// Purging an e-mail case erases the buyer's alias and subject; the
+// Message-IDs stay, so the same mail read again still makes nothing.
+func TestMailPurgeKeepsTheKeys(t *testing.T) {
+	e := newIntakeEnv(t)
+	f := readMail(t, "fr_buyer_order.eml")
+	id := e.handleMail(f, MailCase)
+	e.update(id, func(tx store.Tx, c *sfp.Case) error {
+		_, err := e.app.purgeCase(tx, c, "test")
+		return err
+	})
+	c := e.caseOf(id)
+	if c.Mail.ReplyTo != "" || c.Mail.Subject != "" || c.Mail.NoResponseURL != "" || c.Body != "" || len(c.Mail.MessageIDs) != 1 {
+		t.Errorf("after the purge: %+v, body %q", c.Mail, c.Body)
+	}
+	e.handleMail(readMail(t, "fr_buyer_order.eml"), MailRepeat)
+}
