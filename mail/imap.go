@@ -32,6 +32,10 @@ const (
 	// idleRenew ends IDLE before the 29 minutes after which RFC 2177 lets
 	// a server drop a client it thinks has gone.
 	idleRenew = 25 * time.Minute
+	// maxHandleFailures is how often the handler may fail on one message
+	// before the message goes to triage instead: a message no case can be
+	// made of must not hold back the mail behind it.
+	maxHandleFailures = 5
 	// fetchBatch bounds one UID FETCH: bodies are streamed one at a time,
 	// so this bounds only how much one command re-fetches after a drop.
 	fetchBatch = 50
@@ -68,6 +72,11 @@ type Reader struct {
 
 	mu     sync.Mutex
 	status Status
+
+	// failUID and failures count the handler's failures in a row on one
+	// message, across connections.
+	failUID  uint32
+	failures int
 }
 
 // Status is what /readyz and check say of a mailbox.
@@ -448,17 +457,49 @@ func (r *Reader) fetch(ctx context.Context, c *imapclient.Client, cur Cursor, ui
 			continue
 		}
 		if f.Message == nil {
-			c.Close()
+			cmd.Close()
 			return cur, fmt.Errorf("message %d came without its body", f.UID)
 		}
 		f.Cursor = Cursor{UIDValidity: cur.UIDValidity, LastUID: f.UID}
-		if err := r.Handle(ctx, f); err != nil {
-			c.Close()
+		if err := r.handle(ctx, f); err != nil {
+			// The rest of the command is read and dropped: closing the
+			// connection while the client holds its next message would
+			// wait for it forever.
+			cmd.Close()
 			return cur, err
 		}
 		cur = f.Cursor
 	}
 	return cur, cmd.Close()
+}
+
+// handle runs the handler; after maxHandleFailures in a row on one
+// message it hands over the message as triage, with its subject, so that
+// a person sees it and the mail behind it flows again. A store that is
+// down fails the triage too, and nothing moves until it is back.
+func (r *Reader) handle(ctx context.Context, f *Fetched) error {
+	err := r.Handle(ctx, f)
+	if err == nil || ctx.Err() != nil {
+		r.failUID, r.failures = 0, 0
+		return err
+	}
+	if f.UID != r.failUID {
+		r.failUID, r.failures = f.UID, 0
+	}
+	r.failures++
+	if r.failures < maxHandleFailures || f.Message.Class == ClassTriage {
+		return err
+	}
+	r.log().Error("mail: a message could not be handled; it goes to triage", "mailbox", r.Account, "uid", f.UID, "err", errText(err))
+	t := *f.Message
+	t.Class, t.Kind, t.Why = ClassTriage, "", "could not be made into a case"
+	tf := *f
+	tf.Message = &t
+	if err := r.Handle(ctx, &tf); err != nil {
+		return err
+	}
+	r.failUID, r.failures = 0, 0
+	return nil
 }
 
 // parseLiteral parses a body and insists that all of it arrived: a

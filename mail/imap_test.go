@@ -467,3 +467,41 @@ func TestIMAPPolls(t *testing.T) {
 		t.Error("status says IDLE")
 	}
 }
+
+// A message the handler keeps failing on goes to triage after a few
+// tries, and the mail behind it flows again.
+func TestIMAPUnhandledMessageGoesToTriage(t *testing.T) {
+	srv := newIMAPServer(t)
+	st := openStore(t)
+	cs := newCases(st)
+	srv.deliver(t, buyerMail("poison@amazonses.com", "poison"), time.Now())
+	srv.deliver(t, buyerMail("next@amazonses.com", "next"), time.Now())
+	var triaged atomic.Int32
+	handle := func(ctx context.Context, f *Fetched) error {
+		if f.Message.Class == ClassTriage {
+			triaged.Add(1)
+			return CommitAlone(ctx, st, f, time.Now())
+		}
+		if f.Message.Text == "poison" {
+			return fmt.Errorf("cannot make a case of it")
+		}
+		return cs.handle(ctx, f)
+	}
+	clock := sfp.NewFakeClock(time.Now())
+	r := &Reader{Account: srv.account(srv.addr), Store: st, Handle: handle, Poll: time.Hour, Clock: clock}
+	stop := runReader(t, r)
+	defer stop()
+	for i := 1; i < maxHandleFailures; i++ {
+		if err := clock.WaitTimers(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		if triaged.Load() != 0 {
+			t.Fatalf("triaged after %d failures", i)
+		}
+		clock.Advance(backoffMax)
+	}
+	waitFor(t, "the next message", func() bool { m, _ := cs.snapshot(); return len(m) == 1 })
+	if m, _ := cs.snapshot(); m[0] != "next" || triaged.Load() != 1 {
+		t.Errorf("made %q, triaged %d", m, triaged.Load())
+	}
+}
