@@ -14,7 +14,6 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -188,61 +187,6 @@ func PlainText(s string) string {
 	})
 }
 
-// Address guard.
-
-// nonPublic are ranges that IsPrivate and friends leave out but that a
-// callback must not reach either: shared address space, documentation and
-// benchmarking ranges, reserved space, and IPv6 prefixes that embed an
-// IPv4 address (NAT64, 6to4) and could lead back inside.
-var nonPublic = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
-		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
-		"64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "2002::/16",
-	} {
-		out = append(out, netip.MustParsePrefix(s))
-	}
-	return out
-}()
-
-// PublicAddr reports whether ip is a public internet address. Callbacks
-// reach only those, unless their host is in SFPDESK_CALLBACK_ALLOW: an
-// intake client must not be able to make sfpdesk call into its own network
-// (the metadata service, the admin listener, a database).
-func PublicAddr(ip netip.Addr) bool {
-	ip = ip.Unmap().WithZone("")
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() ||
-		ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
-}
-
-// CallbackAllowed reports whether host (a name or an address, as in a URL)
-// is in the allow list of SFPDESK_CALLBACK_ALLOW (lower-case names and
-// addresses). Addresses compare as addresses, so "::1" allows "[0::1]".
-func CallbackAllowed(allow []string, host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	ip, ipErr := netip.ParseAddr(h)
-	for _, a := range allow {
-		if a == h {
-			return true
-		}
-		if ipErr == nil {
-			if aip, err := netip.ParseAddr(a); err == nil && aip.Unmap() == ip.Unmap().WithZone("") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // AddrRefusedError is a callback refused because its host resolved to an
 // address that is not public.
 type AddrRefusedError struct{ Addr string }
@@ -263,8 +207,8 @@ func NewCallbackClient(allow []string) *http.Client {
 		if err != nil {
 			return &AddrRefusedError{Addr: address}
 		}
-		ip, err := netip.ParseAddr(host)
-		if err != nil || !(PublicAddr(ip) || CallbackAllowed(allow, ip.String())) {
+		ip, class := ClassifyHost(host)
+		if !(class == HostPublic || class == HostInternal && ip.IsValid() && CallbackAllowed(allow, ip.String())) {
 			return &AddrRefusedError{Addr: host}
 		}
 		return nil
@@ -274,7 +218,21 @@ func NewCallbackClient(allow []string) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if host, _, err := net.SplitHostPort(addr); err == nil && CallbackAllowed(allow, host) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, &AddrRefusedError{Addr: addr}
+		}
+		// An address in another spelling ("127.1") is dialled as the address
+		// it was classified as, never handed to a resolver that might read
+		// it otherwise.
+		ip, class := ClassifyHost(host)
+		switch {
+		case class == HostInvalid:
+			return nil, &AddrRefusedError{Addr: host}
+		case ip.IsValid():
+			addr = net.JoinHostPort(ip.String(), port)
+		}
+		if CallbackAllowed(allow, host) {
 			return open.DialContext(ctx, network, addr)
 		}
 		return guarded.DialContext(ctx, network, addr)
@@ -646,6 +604,11 @@ func (w *Callbacks) attempt(ctx context.Context, cb *store.Callback) outcome {
 	u, err := url.Parse(cb.URL)
 	if err != nil || !(u.Scheme == "https" || (u.Scheme == "http" && CallbackAllowed(w.Allow, u.Hostname()))) {
 		return outcome{err: "refused: callbacks go to https:// URLs, or to hosts in SFPDESK_CALLBACK_ALLOW", result: store.CallbackStopped}
+	}
+	// A URL stored before intake knew an address's every spelling is
+	// stopped here, not retried for a day against a guard that refuses it.
+	if ip, class := ClassifyHost(u.Hostname()); (class == HostInternal && ip.IsValid() || class == HostInvalid) && !CallbackAllowed(w.Allow, u.Hostname()) {
+		return outcome{err: "refused: " + (&AddrRefusedError{Addr: u.Hostname()}).Error(), result: store.CallbackStopped}
 	}
 	body := CallbackBody(cb)
 	// The timestamp is wall-clock time, not the injected clock: receivers

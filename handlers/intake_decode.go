@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -355,14 +354,13 @@ func checkCallbackURL(s string, allow []string) *sfp.Error {
 	if allowed {
 		return nil
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if !bot.PublicAddr(ip) {
-			return sfp.Invalid(field, "callback_url points to a private or loopback address; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
-		}
-		return nil
-	}
-	if h := strings.TrimSuffix(host, "."); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+	switch ip, class := bot.ClassifyHost(host); {
+	case class == bot.HostInternal && !ip.IsValid():
 		return sfp.Invalid(field, "callback_url points to a loopback host; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
+	case class == bot.HostInternal:
+		return sfp.Invalid(field, "callback_url points to a private or loopback address; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
+	case class == bot.HostInvalid:
+		return sfp.Invalid(field, "callback_url has a host that looks like an address but is none")
 	}
 	return nil
 }

@@ -390,6 +390,17 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"callback to the IPv6 loopback", sfp.KindProductQuestion, "callback_url", "https://[::1]:8443/cb", "callback_url"},
 		{"callback to localhost", sfp.KindProductQuestion, "callback_url", "https://localhost/cb", "callback_url"},
 		{"callback to an allowed loopback", sfp.KindProductQuestion, "callback_url", "http://127.0.0.1:9000/cb", ""},
+		{"callback to a loopback not allowed, short", sfp.KindProductQuestion, "callback_url", "https://127.2/cb", "callback_url"},
+		{"callback to the loopback, one decimal number", sfp.KindProductQuestion, "callback_url", "https://2130706434/cb", "callback_url"},
+		{"callback to the loopback, hexadecimal", sfp.KindProductQuestion, "callback_url", "https://0x7f000002/cb", "callback_url"},
+		{"callback to the loopback, octal", sfp.KindProductQuestion, "callback_url", "https://017700000002/cb", "callback_url"},
+		{"callback to the loopback, trailing dot", sfp.KindProductQuestion, "callback_url", "https://127.0.0.2./cb", "callback_url"},
+		{"callback to the loopback, IPv4-compatible IPv6", sfp.KindProductQuestion, "callback_url", "https://[::127.0.0.2]/cb", "callback_url"},
+		{"callback to the loopback, IPv4-mapped IPv6 in hex", sfp.KindProductQuestion, "callback_url", "https://[::ffff:7f00:2]/cb", "callback_url"},
+		{"callback to a private address in one number", sfp.KindProductQuestion, "callback_url", "https://167772161/cb", "callback_url"},
+		{"callback to the metadata service in hexadecimal parts", sfp.KindProductQuestion, "callback_url", "https://0xa9.0xfe.0xa9.0xfe/cb", "callback_url"},
+		{"callback to a number that is no address", sfp.KindProductQuestion, "callback_url", "https://1.2.3.256/cb", "callback_url"},
+		{"callback to a public address in one number", sfp.KindProductQuestion, "callback_url", "https://134744072/cb", ""},
 		{"refund amount missing", sfp.KindRefundNotice, "refund.amount", absent, "refund.amount"},
 		{"refund missing altogether", sfp.KindRefundNotice, "refund", absent, "refund.amount"},
 		{"refund amount a JSON number", sfp.KindRefundNotice, "refund.amount", 39.9, "refund.amount"},
@@ -1165,6 +1176,25 @@ func TestFollowUpMessageKeepsAllTheText(t *testing.T) {
 		msg := followUpMessage(&sfp.Case{}, &intakeRequest{Body: body}, bot.LangEN, false)
 		if len(msg.Blocks) >= bot.MaxBlocksMessage {
 			t.Errorf("%d blocks for %d parts", len(msg.Blocks), len(parts))
+		}
+	}
+}
+
+func TestIntakeRefusesEverySpellingOfAnAddressAlike(t *testing.T) {
+	e := newIntakeEnv(t)
+	answer := func(u string) string {
+		body, _ := json.Marshal(with(contactBody(sfp.KindProductQuestion), "callback_url", u))
+		w := e.post(body)
+		if w.Code != http.StatusBadRequest {
+			t.Fatalf("%s: status %d %s, want 400", u, w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	dotted := answer("https://10.0.0.1/cb")
+	for _, u := range []string{"https://10.1/cb", "https://167772161/cb", "https://0xa000001/cb", "https://012.0.0.01/cb",
+		"https://10.0.0.1./cb", "https://[::10.0.0.1]/cb", "https://[::ffff:10.0.0.1]/cb", "https://[::ffff:a00:1]/cb"} {
+		if got := answer(u); got != dotted {
+			t.Errorf("%s: %s, want the answer to the dotted form: %s", u, got, dotted)
 		}
 	}
 }
