@@ -83,11 +83,17 @@ func (a *App) writeErr(w http.ResponseWriter, err error, what string) {
 }
 
 // intakeGate runs the checks both endpoints share, in the contract's
-// order: intake off, then the method, then the token.
+// order: intake off, then the token, then the method. A stranger learns
+// nothing of the API from a wrong method, not even that it exists.
 func (a *App) intakeGate(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	a.init()
 	if a.Settings.IntakeToken == "" {
 		writeError(w, http.StatusNotFound, "not found")
+		return false
+	}
+	if !a.intakeAuthorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sfpdesk"`)
+		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 		return false
 	}
 	ok := false
@@ -97,11 +103,6 @@ func (a *App) intakeGate(w http.ResponseWriter, r *http.Request, methods ...stri
 	if !ok {
 		w.Header().Set("Allow", strings.Join(methods, ", "))
 		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
-		return false
-	}
-	if !a.intakeAuthorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sfpdesk"`)
-		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 		return false
 	}
 	return true

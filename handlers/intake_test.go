@@ -362,7 +362,8 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"asin of 9 characters", sfp.KindProductQuestion, "asin", "B08N5WRWN", "asin"},
 		{"sku of 64 characters", sfp.KindProductQuestion, "sku", strings.Repeat("x", 64), ""},
 		{"sku of 65 characters", sfp.KindProductQuestion, "sku", strings.Repeat("x", 65), "sku"},
-		{"customer not an object", sfp.KindProductQuestion, "customer", "Marie", "customer"},
+		{"customer not an object", sfp.KindProductQuestion, "customer", "Marie", "customer.name"},
+		{"customer a number", sfp.KindProductQuestion, "customer", 7, "customer.name"},
 		{"customer name of 201 characters", sfp.KindProductQuestion, "customer.name", long(201), "customer.name"},
 		{"customer language in capitals", sfp.KindProductQuestion, "customer.language", "DE", ""},
 		{"customer language of three letters", sfp.KindProductQuestion, "customer.language", "fra", "customer.language"},
@@ -379,6 +380,13 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"received at 4 minutes ahead", sfp.KindProductQuestion, "received_at", "2026-11-02T10:04:00Z", ""},
 		{"received at 6 minutes ahead", sfp.KindProductQuestion, "received_at", "2026-11-02T10:06:00Z", "received_at"},
 		{"received at long ago, already late", sfp.KindProductQuestion, "received_at", "2026-10-01T08:00:00+02:00", ""},
+		{"received at last century", sfp.KindProductQuestion, "received_at", "1999-12-31T23:00:00Z", ""},
+		{"source id of blanks", sfp.KindProductQuestion, "source_id", "   ", "source_id"},
+		{"seller with a trailing newline", sfp.KindProductQuestion, "seller", "acme\n", "seller"},
+		{"seller with a leading blank", sfp.KindProductQuestion, "seller", " acme", "seller"},
+		{"a NUL in the body", sfp.KindProductQuestion, "body", "Bonjour\x00", "body"},
+		{"a NUL in the source id", sfp.KindProductQuestion, "source_id", "a\x00b", "source_id"},
+		{"a typed replacement character is text", sfp.KindProductQuestion, "body", "Caf\uFFFD ?", ""},
 		{"received at a unix time", sfp.KindProductQuestion, "received_at", 1793613600, "received_at"},
 		{"callback over https", sfp.KindProductQuestion, "callback_url", "https://helpdesk.example/sfpdesk?key=1", ""},
 		{"callback over http", sfp.KindProductQuestion, "callback_url", "http://helpdesk.example/sfpdesk", "callback_url"},
@@ -413,7 +421,9 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"refund amount zero", sfp.KindRefundNotice, "refund.amount", "0,00", "refund.amount"},
 		{"refund amount negative", sfp.KindRefundNotice, "refund.amount", "-5", "refund.amount"},
 		{"refund amount with a currency sign", sfp.KindRefundNotice, "refund.amount", "39,90 €", "refund.amount"},
-		{"refund not an object", sfp.KindRefundNotice, "refund", []any{"39.90"}, "refund"},
+		{"refund not an object", sfp.KindRefundNotice, "refund", []any{"39.90"}, "refund.amount"},
+		{"refund a string on a question", sfp.KindProductQuestion, "refund", "39.90", "refund.amount"},
+		{"return not an object", sfp.KindReturnReceived, "return", true, "return.received_at"},
 		{"refund currency missing", sfp.KindRefundNotice, "refund.currency", absent, "refund.currency"},
 		{"refund currency in lower case", sfp.KindRefundNotice, "refund.currency", "gbp", ""},
 		{"refund currency made up", sfp.KindRefundNotice, "refund.currency", "EUX", "refund.currency"},
@@ -524,6 +534,8 @@ func TestIntakeChecksInTheContractsOrder(t *testing.T) {
 		{"too big before being read", testIntakeToken, "POST", bearer, "application/json", huge, 413},
 		{"then validation", testIntakeToken, "POST", bearer, "application/json", []byte(`{}`), 400},
 		{"another method", testIntakeToken, "GET", bearer, "", nil, 405},
+		{"another method without a token", testIntakeToken, "DELETE", "", "", nil, 401},
+		{"another method with a wrong token", testIntakeToken, "PUT", "Bearer nope", "text/plain", huge, 401},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1195,6 +1207,43 @@ func TestIntakeRefusesEverySpellingOfAnAddressAlike(t *testing.T) {
 		"https://10.0.0.1./cb", "https://[::10.0.0.1]/cb", "https://[::ffff:10.0.0.1]/cb", "https://[::ffff:a00:1]/cb"} {
 		if got := answer(u); got != dotted {
 			t.Errorf("%s: %s, want the answer to the dotted form: %s", u, got, dotted)
+		}
+	}
+}
+
+// encoding/json would read "order-\xff" and "order-\xfe" as the same
+// "order-\uFFFD": the second contact would answer 200 with the first's case
+// and never be posted. Bytes that are not text are refused, field by field.
+func TestIntakeRefusesBytesThatAreNotText(t *testing.T) {
+	e := newIntakeEnv(t)
+	base := `"kind":"product_question","seller":"acme","body":"Est-il étanche ?"`
+	tests := []struct{ name, body, field string }{
+		{"a source id with a byte that is no UTF-8", `{"source_id":"order-` + "\xff" + `",` + base + `}`, "source_id"},
+		{"another such source id", `{"source_id":"order-` + "\xfe" + `",` + base + `}`, "source_id"},
+		{"a lone surrogate escape", `{"source_id":"order-\ud800",` + base + `}`, "source_id"},
+		{"a body cut inside a character", `{"source_id":"b1","kind":"product_question","seller":"acme","body":"caf` + "\xc3" + `"}`, "body"},
+		{"a customer name in Latin-1", `{"source_id":"b2",` + base + `,"customer":{"name":"Ren` + "\xe9" + `e"}}`, "customer.name"},
+		{"a refund reason with a NUL escape", `{"source_id":"b3","kind":"refund_notice","seller":"acme","order_id":"171-1234567-7654321","body":"x","refund":{"amount":"1","currency":"EUR","reason":"other\u0000"}}`, "refund.reason"},
+		{"a tracking number with a bad byte", `{"source_id":"b4","kind":"return_received","seller":"acme","order_id":"171-1234567-7654321","return":{"received_at":"2026-11-02T09:00:00Z","tracking":"1Z` + "\x80" + `"}}`, "return.tracking"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.post([]byte(tc.body))
+			var got map[string]any
+			json.Unmarshal(w.Body.Bytes(), &got)
+			if w.Code != http.StatusBadRequest || got["field"] != tc.field {
+				t.Errorf("status %d, body %s; want 400 naming %q", w.Code, w.Body, tc.field)
+			}
+		})
+	}
+	if ids := e.caseIDs(); len(ids) != 0 {
+		t.Errorf("refused contacts made %v", ids)
+	}
+	// A replacement character the sender wrote, raw or escaped, is text.
+	for i, lit := range []string{"\uFFFD", `\ufffd`} {
+		body := fmt.Sprintf(`{"source_id":"ok-%d",%s,"subject":"Caf%s"}`, i, base, lit)
+		if w := e.post([]byte(body)); w.Code != http.StatusAccepted {
+			t.Errorf("%s: status %d %s, want 202", body, w.Code, w.Body)
 		}
 	}
 }
