@@ -69,13 +69,14 @@ const (
 )
 
 // NewCallback builds the callback a seller's reply owes an intake case: the
-// payload is fixed now, so that every retry sends the same body. at is the
-// reply's time in the seller's zone; userName may be empty, the worker then
-// looks it up before the first attempt.
-func NewCallback(c *sfp.Case, typ, userID, userName, text string, at time.Time) *store.Callback {
+// payload is fixed now, so that every retry sends the same body. answer is
+// plain text (PlainText makes it from a Slack message); at is the reply's
+// time in the seller's zone; userName may be empty, the worker then looks
+// it up before the first attempt.
+func NewCallback(c *sfp.Case, typ, userID, userName, answer string, at time.Time) *store.Callback {
 	return &store.Callback{
 		DeliveryID: newDeliveryID(), CaseID: c.ID, SourceID: c.SourceID, URL: c.CallbackURL,
-		Type: typ, Answer: PlainText(text), ByID: userID, ByName: userName, AnsweredAt: at,
+		Type: typ, Answer: answer, ByID: userID, ByName: userName, AnsweredAt: at,
 		State: store.CallbackPending, CreatedAt: at, NotBefore: at,
 	}
 }
@@ -153,38 +154,53 @@ func SignCallback(token string, ts int64, body []byte) string {
 // else between angle brackets is the writer's own text.
 var slackToken = regexp.MustCompile(`<(?:[@#!]|https?://|mailto:)[^<>|\s]*(?:\|[^<>]*)?>`)
 
-// PlainText turns a Slack message (unescaped once) into the plain text a
-// buyer can read: links become "label (url)", mentions their label.
-// Formatting marks stay, as they read naturally in plain text too.
+// PlainText turns a Slack message, as Slack sent it, into the plain text a
+// buyer can read: links become "label (url)", mentions their label, and the
+// rest is unescaped once. It must see the message before unescaping: Slack
+// sends a typed "<https://x|y>" as "&lt;https://x|y&gt;" and a real link as
+// "<https://x|y>", and only then can the one stay typed text while the
+// other becomes a link. Formatting marks stay, as they read naturally in
+// plain text too.
 func PlainText(s string) string {
-	return slackToken.ReplaceAllStringFunc(s, func(tok string) string {
-		inner := tok[1 : len(tok)-1]
-		target, label, hasLabel := strings.Cut(inner, "|")
-		switch {
-		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
-			if hasLabel && label != "" {
-				return target[:1] + strings.TrimPrefix(label, target[:1])
-			}
-			return target
-		case strings.HasPrefix(target, "!"):
-			if hasLabel {
-				return label
-			}
-			switch target {
-			case "!here", "!channel", "!everyone":
-				return "@" + target[1:]
-			}
-			return ""
+	var b strings.Builder
+	last := 0
+	for _, loc := range slackToken.FindAllStringIndex(s, -1) {
+		b.WriteString(Unescape(s[last:loc[0]]))
+		b.WriteString(Unescape(plainToken(s[loc[0]:loc[1]])))
+		last = loc[1]
+	}
+	b.WriteString(Unescape(s[last:]))
+	return b.String()
+}
+
+// plainToken is the plain text of one piece of Slack markup.
+func plainToken(tok string) string {
+	inner := tok[1 : len(tok)-1]
+	target, label, hasLabel := strings.Cut(inner, "|")
+	switch {
+	case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
+		if hasLabel && label != "" {
+			return target[:1] + strings.TrimPrefix(label, target[:1])
 		}
-		if !hasLabel || label == "" {
-			return strings.TrimPrefix(target, "mailto:")
-		}
-		bare := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(target, "mailto:"), "https://"), "http://")
-		if label == target || label == bare || label == strings.TrimSuffix(bare, "/") {
+		return target
+	case strings.HasPrefix(target, "!"):
+		if hasLabel {
 			return label
 		}
-		return label + " (" + target + ")"
-	})
+		switch target {
+		case "!here", "!channel", "!everyone":
+			return "@" + target[1:]
+		}
+		return ""
+	}
+	if !hasLabel || label == "" {
+		return strings.TrimPrefix(target, "mailto:")
+	}
+	bare := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(target, "mailto:"), "https://"), "http://")
+	if label == target || label == bare || label == strings.TrimSuffix(bare, "/") {
+		return label
+	}
+	return label + " (" + target + ")"
 }
 
 // AddrRefusedError is a callback refused because its host resolved to an

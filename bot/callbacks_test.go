@@ -761,7 +761,11 @@ func TestPlainText(t *testing.T) {
 		{"a special mention", "<!here> regardez", "@here regardez"},
 		{"a date", "Livré <!date^1793613600^{date}|2 novembre>", "Livré 2 novembre"},
 		{"formatting stays", "*Important* : _demain_", "*Important* : _demain_"},
-		{"a lone bracket", "3 < 4 and 5 > 2", "3 < 4 and 5 > 2"},
+		{"a lone bracket", "3 &lt; 4 and 5 &gt; 2", "3 < 4 and 5 > 2"},
+		{"a typed link stays typed", "&lt;https://x.example|y&gt;", "<https://x.example|y>"},
+		{"a typed mention stays typed", "&lt;!channel&gt; &amp; &lt;@U999&gt;", "<!channel> & <@U999>"},
+		{"a real link beside a typed one", "<https://x.example|y> &lt;https://x.example|y&gt;", "y (https://x.example) <https://x.example|y>"},
+		{"an ampersand in a label", "<https://x.example|Q&amp;A>", "Q&A (https://x.example)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -282,7 +282,7 @@ func (a *App) submitClaim(ctx context.Context, cb slack.InteractionCallback, typ
 		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(p.lang, "claim.cannot", "")})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldAmount: forbidden(c, p.lang)})
+		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(p.lang, "claim.forbidden_plain")})
 	}
 	form, errs := readClaimForm(&cb.View, c, typ, a.Clock.Now(), p.loc, p.lang)
 	if len(errs) > 0 {
@@ -452,7 +452,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 		return fieldErrors(map[string]string{bot.FieldStatus: a.modalError(a.Settings.Lang, err)})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldStatus: forbidden(c, lang)})
+		return fieldErrors(map[string]string{bot.FieldStatus: bot.T(lang, "claim.forbidden_plain")})
 	}
 	to, ok := sfp.ParseClaimStatus(selected(&cb.View, bot.FieldStatus))
 	if !ok {

@@ -17,6 +17,9 @@ type incoming struct {
 	channel  string
 	user     string
 	text     string // unescaped once
+	// markup is the text as Slack sent it, where a typed "<" is still
+	// "&lt;": only there is a link told from text that looks like one.
+	markup   string
 	ts       string
 	threadTS string
 	files    []slack.File
@@ -34,7 +37,7 @@ func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 		if e.BotID != "" || e.User == "" || e.User == a.BotUserID {
 			return nil
 		}
-		return a.onMention(ctx, incoming{eventID: id, channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), ts: e.TimeStamp, threadTS: e.ThreadTimeStamp, files: e.Files})
+		return a.onMention(ctx, incoming{eventID: id, channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), markup: e.Text, ts: e.TimeStamp, threadTS: e.ThreadTimeStamp, files: e.Files})
 	case *slackevents.MessageEvent:
 		m, ok := a.personMessage(e)
 		if !ok {
@@ -60,7 +63,7 @@ func (a *App) personMessage(e *slackevents.MessageEvent) (incoming, bool) {
 	if e.BotID != "" || e.User == "" || e.User == a.BotUserID {
 		return incoming{}, false
 	}
-	m := incoming{channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}
+	m := incoming{channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), markup: e.Text, ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}
 	if e.Message != nil {
 		if e.Message.BotID != "" {
 			return incoming{}, false

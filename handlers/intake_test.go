@@ -905,7 +905,8 @@ func TestRepliesOweCallbacks(t *testing.T) {
 	e.update(id, func(tx store.Tx, c *sfp.Case) error { c.Card.TS = "1793613600.000100"; return nil })
 	reply := func(ts, text string) {
 		t.Helper()
-		err := e.app.onMessage(context.Background(), incoming{channel: acmeChannel, user: "U0SELLER", text: text, ts: ts, threadTS: "1793613600.000100"})
+		// text is as Slack sends it: a typed "<" arrives as "&lt;".
+		err := e.app.onMessage(context.Background(), incoming{channel: acmeChannel, user: "U0SELLER", text: bot.Unescape(text), markup: text, ts: ts, threadTS: "1793613600.000100"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -914,14 +915,19 @@ func TestRepliesOweCallbacks(t *testing.T) {
 	reply("1793613602.000100", "Votre colis part demain : <https://www.amazon.fr/gp/your-orders|suivi>")
 	reply("1793613602.000100", "Votre colis part demain : <https://www.amazon.fr/gp/your-orders|suivi>") // redelivered
 	reply("1793613603.000100", "Et il arrive jeudi.")
+	reply("1793613604.000100", "Tapé tel quel : &lt;https://www.amazon.fr/x|y&gt; &amp; <https://www.amazon.fr/x|y>")
 	var cbs []*store.Callback
 	e.db.View(context.Background(), func(tx store.Tx) error {
 		var err error
 		cbs, err = tx.CaseCallbacks(id)
 		return err
 	})
-	if len(cbs) != 2 {
-		t.Fatalf("callbacks = %d, want an answer and a follow-up (no note, no repeat)", len(cbs))
+	if len(cbs) != 3 {
+		t.Fatalf("callbacks = %d, want an answer and two follow-ups (no note, no repeat)", len(cbs))
+	}
+	// What the seller typed stays typed; Slack's own link reads as a link.
+	if got, want := cbs[2].Answer, "Tapé tel quel : <https://www.amazon.fr/x|y> & y (https://www.amazon.fr/x)"; got != want {
+		t.Errorf("answer %q, want %q", got, want)
 	}
 	if a, f := cbs[0], cbs[1]; a.Type != bot.CallbackAnswer || f.Type != bot.CallbackFollowUp || f.After != a.ID ||
 		a.Answer != "Votre colis part demain : suivi (https://www.amazon.fr/gp/your-orders)" || a.ByID != "U0SELLER" ||

@@ -37,6 +37,9 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) any
 // onAction handles one button. Errors a person can act on come back as a
 // private message; the cause of anything else goes to the log.
 func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+	if !a.authorizeAction(ctx, cb, act) {
+		return
+	}
 	user := cb.User.ID
 	var err error
 	lang := a.Settings.Lang

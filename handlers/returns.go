@@ -234,7 +234,7 @@ func (a *App) submitRefundMark(ctx context.Context, cb slack.InteractionCallback
 		return fieldErrors(map[string]string{bot.FieldAmount: a.modalError(a.Settings.Lang, err)})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldAmount: forbidden(c, lang)})
+		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(lang, "claim.forbidden_plain")})
 	}
 	raw := selected(&cb.View, bot.FieldAmount)
 	minor, ok := sfp.ParseAmount(raw)

@@ -98,6 +98,9 @@ func (a *App) sellerOptions(ctx context.Context, cb slack.InteractionCallback) a
 // onSubmit handles a modal's submission. Errors name the field's block so
 // that Slack shows them under it.
 func (a *App) onSubmit(ctx context.Context, cb slack.InteractionCallback) any {
+	if refusal, ok := a.authorizeSubmission(ctx, cb); !ok {
+		return refusal
+	}
 	switch cb.View.CallbackID {
 	case bot.ModalSendToSeller:
 		return a.submitSendToSeller(ctx, cb)
