@@ -13,10 +13,10 @@ import (
 
 // incoming is a message from a person, whichever event brought it.
 type incoming struct {
-	eventID  string
-	channel  string
-	user     string
-	text     string // unescaped once
+	eventID string
+	channel string
+	user    string
+	text    string // unescaped once
 	// markup is the text as Slack sent it, where a typed "<" is still
 	// "&lt;": only there is a link told from text that looks like one.
 	markup   string
