@@ -427,4 +427,5 @@ var catalogEN = map[string]string{
 	// Hardening: answers that stay plain text, and refusals.
 	"auth.not_found":        "No case %s that you can see.",
 	"claim.forbidden_plain": "Only sfpdesk admins and members of the seller's channel can file claims, move them along or mark refunds.",
+	"ask.ack.pending":       ":hourglass_flowing_sand: Your question for *%s* is being recorded: my confirmation, with its case number, follows in this channel.",
 }

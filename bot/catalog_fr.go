@@ -425,4 +425,5 @@ var catalogFR = map[string]string{
 	// Durcissement : réponses en texte brut, et refus.
 	"auth.not_found":        "Aucun dossier %s visible pour vous.",
 	"claim.forbidden_plain": "Seuls les admins de sfpdesk et les membres du canal du vendeur peuvent déposer des réclamations, les faire avancer ou marquer des remboursements.",
+	"ask.ack.pending":       ":hourglass_flowing_sand: Votre question pour *%s* est en cours d'enregistrement : ma confirmation, avec son numéro de dossier, suit dans ce canal.",
 }

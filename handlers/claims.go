@@ -156,7 +156,7 @@ func (a *App) openClaim(ctx context.Context, cb slack.InteractionCallback, value
 	if want == sfp.StepCarrierClaim {
 		view = bot.CarrierClaimModal(c, lang)
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	_, err = a.openView(ctx, cb.TriggerID, view)
 	return err
 }
 
@@ -429,7 +429,7 @@ func (a *App) openClaimStatus(ctx context.Context, cb slack.InteractionCallback,
 	if len(sfp.ClaimStatus(cl.Status).Next()) == 0 {
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.settled", cl.ID, bot.StatusLabel(lang, cl.Status)))
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang))
+	_, err = a.openView(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang))
 	return err
 }
 

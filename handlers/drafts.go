@@ -391,7 +391,7 @@ func (a *App) openDraftEdit(ctx context.Context, cb slack.InteractionCallback, r
 		ref.Channel = cb.Container.ChannelID
 	}
 	meta, _ := json.Marshal(ref)
-	if _, err := a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.DraftEditModal(lang, text, string(meta))); err != nil {
+	if _, err := a.openView(ctx, cb.TriggerID, bot.DraftEditModal(lang, text, string(meta))); err != nil {
 		a.Log.Warn("opening the draft modal failed", "case_id", ref.Case, "err", err)
 	}
 	return nil

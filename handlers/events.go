@@ -31,6 +31,9 @@ type incoming struct {
 // the same transaction as the effect, so a repeat changes nothing.
 func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	a.init()
+	// As for commands: a late acknowledgement costs a redelivery, which
+	// the event id makes harmless; a commit cut short would cost the reply.
+	ctx = context.WithoutCancel(ctx)
 	id := bot.EventID(ev)
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
@@ -179,6 +182,8 @@ func stripLeadingMention(s string) string {
 }
 
 func (a *App) threadRoot(ctx context.Context, channel, ts string) string {
+	ctx, cancel := context.WithTimeout(ctx, ackDeadline)
+	defer cancel()
 	msgs, _, _, err := a.Slack.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Limit: 1})
 	if err != nil || len(msgs) == 0 {
 		a.Log.Warn("reading a thread's first message failed", "channel", channel, "err", err)

@@ -148,7 +148,9 @@ func (a *App) postContact(w http.ResponseWriter, r *http.Request) {
 		a.writeErr(w, verr, "reading a contact")
 		return
 	}
-	id, created, err := a.acceptContact(r.Context(), in)
+	// A client that gave up waiting still gets its contact: a repeat with
+	// the same source_id finds it.
+	id, created, err := a.acceptContact(context.WithoutCancel(r.Context()), in)
 	if err != nil {
 		a.writeErr(w, err, "storing a contact")
 		return

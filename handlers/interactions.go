@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -15,6 +16,9 @@ import (
 // the acknowledgement path, because a trigger_id dies within 3 seconds.
 func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) any {
 	a.init()
+	// As for commands: a click's commit finishes even when Slack stopped
+	// waiting; opening a modal bounds itself (openView).
+	ctx = context.WithoutCancel(ctx)
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, act := range cb.ActionCallback.BlockActions {
@@ -75,6 +79,14 @@ func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *s
 	if err != nil {
 		a.tellPrivately(ctx, cb, a.errorReply(lang, nil, err).Text)
 	}
+}
+
+// openView opens a modal on the acknowledgement's path. Its trigger_id
+// dies 3 seconds after the click, so waiting longer for Slack is useless.
+func (a *App) openView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return a.Slack.OpenViewContext(ctx, triggerID, view)
 }
 
 // tellPrivately answers the person who clicked, in the same place, once

@@ -199,7 +199,7 @@ func (a *App) openRefundMark(ctx context.Context, cb slack.InteractionCallback, 
 		a.refuse(ctx, cb, c, lang)
 		return nil
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.RefundMarkModal(c, offer, lang))
+	_, err = a.openView(ctx, cb.TriggerID, bot.RefundMarkModal(c, offer, lang))
 	return err
 }
 

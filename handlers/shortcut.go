@@ -61,7 +61,7 @@ func (a *App) openSendToSeller(ctx context.Context, cb slack.InteractionCallback
 	ref := shortcutRef{Channel: cb.Channel.ID, TS: cb.Message.Timestamp, ThreadTS: cb.Message.ThreadTimestamp, ResponseURL: cb.ResponseURL}
 	meta, _ := json.Marshal(ref)
 	view := bot.SendToSellerModal(names, len(names) > maxStaticSellers, lang, string(meta), cb.Message.User)
-	resp, err := a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	resp, err := a.openView(ctx, cb.TriggerID, view)
 	if err != nil {
 		a.Log.Warn("opening the send-to-seller modal failed", "err", err)
 		return
@@ -219,7 +219,7 @@ func (a *App) openRoute(ctx context.Context, cb slack.InteractionCallback, caseI
 	}
 	meta, _ := json.Marshal(shortcutRef{CaseID: caseID})
 	view := bot.RouteModal(caseID, names, len(names) > maxStaticSellers, a.Settings.Lang, string(meta))
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	_, err = a.openView(ctx, cb.TriggerID, view)
 	return err
 }
 
