@@ -21,8 +21,9 @@ const (
 	// HostInternal is an address callbacks must not reach unless allowed
 	// (loopback, private, link-local, reserved…), or a localhost name.
 	HostInternal
-	// HostInvalid looks like a number but is no address ("1.2.3.256",
-	// "0x1g"): resolvers disagree on what it means, so it is refused.
+	// HostInvalid is neither a name nor an address: a number that is no
+	// address ("1.2.3.256"), or a name with an empty label ("0..1").
+	// Resolvers disagree on what it means, so it is refused.
 	HostInvalid
 )
 
@@ -88,8 +89,14 @@ func ClassifyHost(host string) (netip.Addr, HostClass) {
 		}
 		return ip, classOf(ip)
 	}
-	if n := strings.TrimSuffix(h, "."); n == "localhost" || strings.HasSuffix(n, ".localhost") {
+	n := strings.TrimSuffix(h, ".")
+	if n == "localhost" || strings.HasSuffix(n, ".localhost") {
 		return netip.Addr{}, HostInternal
+	}
+	// A name has no empty label: "0..1" is neither a name nor an address,
+	// and resolvers differ on what they make of it.
+	if n == "" || strings.HasPrefix(n, ".") || strings.HasSuffix(n, ".") || strings.Contains(n, "..") {
+		return netip.Addr{}, HostInvalid
 	}
 	return netip.Addr{}, HostName
 }

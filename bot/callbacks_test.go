@@ -220,7 +220,8 @@ func (e *cbEnv) reply(caseID, typ, text string) *store.Callback {
 		if err != nil {
 			return err
 		}
-		cb = NewCallback(c, typ, "U0SELLER", "Marie", text, e.clock.Now())
+		// text is a message as Slack sends it, which the relay reads so.
+		cb = NewCallback(c, typ, "U0SELLER", "Marie", PlainText(text), e.clock.Now())
 		return EnqueueCallback(tx, cb)
 	})
 	if err != nil {
@@ -687,6 +688,9 @@ func TestClassifyHost(t *testing.T) {
 		{"1password.example", netip.Addr{}, HostName},
 		{"0xdead.example", netip.Addr{}, HostName},
 		{"example.com.", netip.Addr{}, HostName},
+		{"0..", netip.Addr{}, HostInvalid},
+		{"a..example", netip.Addr{}, HostInvalid},
+		{".example", netip.Addr{}, HostInvalid},
 	}
 	for _, tc := range tests {
 		addr, class := ClassifyHost(tc.host)

@@ -365,7 +365,7 @@ func checkCallbackURL(s string, allow []string) *sfp.Error {
 	case class == bot.HostInternal:
 		return sfp.Invalid(field, "callback_url points to a private or loopback address; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
 	case class == bot.HostInvalid:
-		return sfp.Invalid(field, "callback_url has a host that looks like an address but is none")
+		return sfp.Invalid(field, "callback_url has a host that is neither a name nor an address")
 	}
 	return nil
 }
