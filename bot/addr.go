@@ -185,7 +185,7 @@ func CallbackAllowed(allow []string, host string) bool {
 			return true
 		}
 		if isAddr {
-			if aip, aclass := ClassifyHost(a); aip.IsValid() && aclass != HostInvalid && aip.Unmap() == ip.Unmap().WithZone("") {
+			if aip, aclass := ClassifyHost(a); aip.IsValid() && aclass != HostInvalid && aip.Unmap().WithZone("") == ip.Unmap().WithZone("") {
 				return true
 			}
 		}

@@ -37,31 +37,61 @@ var caseModals = []string{
 	bot.ModalClaimStatus, bot.ModalRefundMark,
 }
 
-// mayHandle reports whether user may act on the case that value names (a
-// case id or a claim id): an admin, a member of the channel the case is
-// in, or the agent who asked when the click comes from the agent's own
-// thread. An unknown case is refused like a hidden one.
-func (a *App) mayHandle(ctx context.Context, user, value, fromChannel string) bool {
-	if a.isAdmin(user) {
-		return true
-	}
+// verdict is what the authorisation step decides about a person and a
+// case.
+type verdict int
+
+const (
+	allowed verdict = iota
+	// hidden: the person may not see the case; they are told it does not
+	// exist, as a look-up would.
+	hidden
+	// forbidden: the agent who asked sees the case, but the card's
+	// buttons are the seller's team's.
+	forbidden
+)
+
+// moneyActions are the seller's own side of a refund; the refusal says so.
+var moneyActions = []string{
+	bot.ActionClaimFile, bot.ActionCarrierClaim, bot.ActionClaimStatus, bot.ActionReturnReceived, bot.ActionRefundMark,
+	bot.ModalClaimFile, bot.ModalCarrierClaim, bot.ModalClaimStatus, bot.ModalRefundMark,
+}
+
+// judge decides whether user may act on the case that value names (a case
+// id or a claim id): admins and members of the channel the case is in may;
+// the agent who asked may from the agent's own thread, and elsewhere sees
+// the case but may not act; anyone else, and any unknown case, is hidden.
+func (a *App) judge(ctx context.Context, user, value, fromChannel string) (verdict, *sfp.Case) {
 	var c *sfp.Case
 	if err := a.Store.View(ctx, func(tx store.Tx) error {
 		var err error
 		c, _, err = actionCase(tx, value)
 		return err
 	}); err != nil || c == nil {
-		return false
+		if a.isAdmin(user) {
+			// The handler tells an admin what is wrong with the case.
+			return allowed, nil
+		}
+		return hidden, nil
 	}
-	if c.Asker != nil && c.Asker.UserID == user && fromChannel != "" && fromChannel == c.CSThread.Channel {
-		return true
+	if a.isAdmin(user) {
+		return allowed, c
 	}
-	if c.Channel == "" {
-		return false
+	if c.Channel != "" {
+		mctx, cancel := context.WithTimeout(ctx, lookupBudget)
+		member := a.isMember(mctx, c.Channel, user)
+		cancel()
+		if member {
+			return allowed, c
+		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupBudget)
-	defer cancel()
-	return a.isMember(ctx, c.Channel, user)
+	if c.Asker != nil && c.Asker.UserID == user {
+		if fromChannel != "" && fromChannel == c.CSThread.Channel {
+			return allowed, c
+		}
+		return forbidden, c
+	}
+	return hidden, c
 }
 
 // authorizeAction is the step in front of every button. It answers a
@@ -74,10 +104,18 @@ func (a *App) authorizeAction(ctx context.Context, cb slack.InteractionCallback,
 	if ch == "" {
 		ch = cb.Container.ChannelID
 	}
-	if a.mayHandle(ctx, cb.User.ID, act.Value, ch) {
+	v, c := a.judge(ctx, cb.User.ID, act.Value, ch)
+	var text string
+	switch {
+	case v == allowed:
 		return true
+	case v == forbidden && slices.Contains(moneyActions, act.ActionID):
+		text = forbiddenText(c, a.Settings.Lang)
+	case v == forbidden:
+		text = bot.T(a.Settings.Lang, "auth.forbidden", bot.ChannelLink(c.Channel))
+	default:
+		text = bot.T(a.Settings.Lang, "lookup.not_found", bot.Escape(act.Value))
 	}
-	text := bot.T(a.Settings.Lang, "lookup.not_found", bot.Escape(act.Value))
 	if cb.ResponseURL == "" {
 		a.tellPrivately(ctx, cb, text)
 	} else {
@@ -95,10 +133,17 @@ func (a *App) authorizeSubmission(ctx context.Context, cb slack.InteractionCallb
 		return nil, true
 	}
 	value := modalSubject(cb.View.PrivateMetadata)
-	if a.mayHandle(ctx, cb.User.ID, value, "") {
+	var text string
+	switch v, _ := a.judge(ctx, cb.User.ID, value, ""); {
+	case v == allowed:
 		return nil, true
+	case v == forbidden && slices.Contains(moneyActions, cb.View.CallbackID):
+		text = bot.T(a.Settings.Lang, "claim.forbidden_plain")
+	case v == forbidden:
+		text = bot.T(a.Settings.Lang, "auth.forbidden_plain")
+	default:
+		text = bot.T(a.Settings.Lang, "auth.not_found", bot.Cut(value, 40))
 	}
-	text := bot.T(a.Settings.Lang, "auth.not_found", bot.Cut(value, 40))
 	if block := firstInput(&cb.View); block != "" {
 		return fieldErrors(map[string]string{block: text}), false
 	}

@@ -149,28 +149,53 @@ func TestAStrangerCannotSubmitACasesModals(t *testing.T) {
 }
 
 // Members of the seller's channel and admins pass the same step: the
-// refusal is about who clicks, not about the button.
-func TestMembersAndAdminsPassTheAuthorisationStep(t *testing.T) {
+// refusal is about who clicks, not about the button. The agent who asked
+// sees the case, so is told why rather than that it does not exist.
+func TestWhoPassesTheAuthorisationStep(t *testing.T) {
 	h := newRefunds(t, monday10)
 	c := caseFor(h, bot.ActionTake)
-	for _, user := range []string{"U0ALICE", "U0ADMIN"} {
-		if !h.app.mayHandle(context.Background(), user, c.ID, sellerChannel) {
-			t.Errorf("%s refused", user)
-		}
-	}
-	// The agent who asked sees the case but acts only from the agent's
-	// own thread; elsewhere, the card's buttons are the seller's.
 	h.change(c.ID, func(tx store.Tx, c *sfp.Case) error {
 		c.CSThread = sfp.MessageRef{Channel: agentChannel, TS: "1793613600.000200"}
 		return nil
 	})
-	if !h.app.mayHandle(context.Background(), "U0AGENT", c.ID, agentChannel) {
-		t.Error("the asker refused in the agent's thread")
+	tests := []struct {
+		name, user, value, from string
+		want                    verdict
+	}{
+		{"a member of the seller's channel", "U0ALICE", c.ID, sellerChannel, allowed},
+		{"an admin", "U0ADMIN", c.ID, sellerChannel, allowed},
+		{"the asker in the agent's thread", "U0AGENT", c.ID, agentChannel, allowed},
+		{"the asker on the seller's card", "U0AGENT", c.ID, sellerChannel, forbidden},
+		{"a stranger", stranger, c.ID, sellerChannel, hidden},
+		{"a stranger on an unknown case", stranger, "SFP-9999", sellerChannel, hidden},
+		{"a stranger on a forged value", stranger, "<!channel>", sellerChannel, hidden},
 	}
-	if h.app.mayHandle(context.Background(), "U0AGENT", c.ID, sellerChannel) {
-		t.Error("the asker let through from the seller's channel")
+	for _, tc := range tests {
+		if got, _ := h.app.judge(context.Background(), tc.user, tc.value, tc.from); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
-	if h.app.mayHandle(context.Background(), stranger, "SFP-9999", sellerChannel) {
-		t.Error("an unknown case let through")
+}
+
+// The asker clicking the seller's card is told why, privately.
+func TestTheAskerIsToldTheCardIsTheSellers(t *testing.T) {
+	h := newRefunds(t, monday10)
+	c := caseFor(h, bot.ActionAnswered)
+	before := snapshot(t, h.get(c.ID))
+	cb := h.fake.PrepareInteraction(slack.InteractionCallback{
+		Type:      slack.InteractionTypeBlockActions,
+		User:      slack.User{ID: "U0AGENT"},
+		Container: slack.Container{ChannelID: sellerChannel, MessageTs: "1793613600.000100"},
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+			{ActionID: bot.ActionAnswered, Value: c.ID},
+		}},
+	})
+	h.app.Interaction(context.Background(), cb)
+	if got := waitResponse(t, h, "U0AGENT"); !strings.HasPrefix(got, "Only sfpdesk admins and members of <#"+sellerChannel+">") {
+		t.Errorf("answer %q", got)
+	}
+	h.app.Close()
+	if after := snapshot(t, h.get(c.ID)); after != before {
+		t.Errorf("the asker's click changed the case")
 	}
 }

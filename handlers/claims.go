@@ -58,7 +58,7 @@ func (a *App) mayAct(ctx context.Context, user string, c *sfp.Case) bool {
 	return a.isMember(ctx, c.Channel, user)
 }
 
-func forbidden(c *sfp.Case, lang string) string {
+func forbiddenText(c *sfp.Case, lang string) string {
 	return bot.T(lang, "claim.forbidden", bot.ChannelLink(c.Channel))
 }
 
@@ -67,10 +67,10 @@ func forbidden(c *sfp.Case, lang string) string {
 // someone outside the channel, where chat.postEphemeral cannot.
 func (a *App) refuse(ctx context.Context, cb slack.InteractionCallback, c *sfp.Case, lang string) {
 	if cb.ResponseURL == "" {
-		a.tellPrivately(ctx, cb, forbidden(c, lang))
+		a.tellPrivately(ctx, cb, forbiddenText(c, lang))
 		return
 	}
-	msg := ephemeral(forbidden(c, lang))
+	msg := ephemeral(forbiddenText(c, lang))
 	a.background(ctx, func(ctx context.Context) { a.respondMsg(ctx, cb.ResponseURL, msg) })
 }
 

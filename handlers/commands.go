@@ -161,10 +161,12 @@ func (a *App) errorReply(lang string, cmd *command, err error) *slack.Msg {
 	return ephemeral(bot.T(lang, "error.internal"))
 }
 
+// ephemeral is a private answer: text is mrkdwn, made like a section's,
+// and with blocks the fallback is theirs (bot.Fallback).
 func ephemeral(text string, blocks ...slack.Block) *slack.Msg {
 	m := &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: bot.Cut(text, bot.MaxFallbackText)}
 	if len(blocks) > 0 {
-		m.Blocks = slack.Blocks{BlockSet: blocks}
+		m.Text, m.Blocks = bot.Fallback(text, blocks), slack.Blocks{BlockSet: blocks}
 	}
 	return m
 }

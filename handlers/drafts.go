@@ -605,7 +605,7 @@ func (a *App) tellChecked(ctx context.Context, channel, thread, user string, r *
 
 // postPrivately shows m to user alone, after the acknowledgement.
 func (a *App) postPrivately(ctx context.Context, channel, thread, user string, m bot.Message) {
-	opts := []slack.MsgOption{slack.MsgOptionText(bot.Cut(m.Text, bot.MaxFallbackText), false), slack.MsgOptionBlocks(m.Blocks...)}
+	opts := []slack.MsgOption{slack.MsgOptionText(bot.Fallback(m.Text, m.Blocks), false), slack.MsgOptionBlocks(m.Blocks...)}
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}

@@ -158,7 +158,7 @@ func (a *App) mention(ctx context.Context, m incoming, text string) error {
 	}); err != nil || !first {
 		return err
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionTS(m.threadTS)}
+	opts := []slack.MsgOption{slack.MsgOptionText(bot.Fallback(msg.Text, msg.Blocks.BlockSet), false), slack.MsgOptionTS(m.threadTS)}
 	if len(msg.Blocks.BlockSet) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks.BlockSet...))
 	}

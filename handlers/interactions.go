@@ -160,9 +160,10 @@ func (a *App) take(ctx context.Context, cb slack.InteractionCallback, act *slack
 		return err
 	}
 	lang := a.Settings.Lang
+	question := bot.TakeOverQuestion(act.Value, other, lang)
 	opts := []slack.MsgOption{
-		slack.MsgOptionText(bot.T(lang, "take.confirm.text", bot.Mention(other)), false),
-		slack.MsgOptionBlocks(bot.TakeOverQuestion(act.Value, other, lang)...),
+		slack.MsgOptionText(bot.Fallback(bot.T(lang, "take.confirm.text", bot.Mention(other)), question), false),
+		slack.MsgOptionBlocks(question...),
 	}
 	ch := cb.Channel.ID
 	a.background(ctx, func(ctx context.Context) {
