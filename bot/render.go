@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -75,4 +76,16 @@ func cutMrkdwn(s string, max int) string {
 		s = s[:i]
 	}
 	return s + "…"
+}
+
+var boldRe = regexp.MustCompile(`\*([^*\n]+)\*`)
+
+// PlainFromMrkdwn is the plain text a reader sees of mrkdwn the bot made:
+// for the places Slack shows only plain text, such as a modal's errors.
+// Links and mentions become their labels, entities their characters, and
+// code and bold marks go.
+func PlainFromMrkdwn(s string) string {
+	s = PlainText(s)
+	s = boldRe.ReplaceAllString(s, "$1")
+	return strings.ReplaceAll(s, "`", "")
 }

@@ -119,7 +119,7 @@ func (a *App) dispatch(ctx context.Context, c *call, text string) any {
 	cmd, rest := findCommand(a.table, text)
 	if cmd == nil {
 		word, _ := nextToken(text)
-		return ephemeral(bot.T(c.lang, "error.unknown", bot.Cut(bot.Unescape(word), 40)))
+		return ephemeral(bot.T(c.lang, "error.unknown", bot.EscapeCut(bot.Unescape(word), 40)))
 	}
 	if cmd.admin && !a.isAdmin(c.user) {
 		return ephemeral(bot.T(c.lang, "error.forbidden"))

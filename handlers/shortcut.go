@@ -120,7 +120,14 @@ func (a *App) onSubmit(ctx context.Context, cb slack.InteractionCallback) any {
 	return nil
 }
 
+// fieldErrors answers a submission with errors under its fields. Slack
+// shows them as plain text: what was written for mrkdwn (a look-up's
+// answer, a message with `code` or a <#C…> link) is turned into the text a
+// reader would see.
 func fieldErrors(errs map[string]string) any {
+	for k, v := range errs {
+		errs[k] = bot.PlainFromMrkdwn(v)
+	}
 	return slack.NewErrorsViewSubmissionResponse(errs)
 }
 
