@@ -254,4 +254,3 @@ func abs(n int) int {
 	}
 	return n
 }
-
