@@ -277,7 +277,8 @@ func (a *App) earlierAnswers(tx store.Tx, c *sfp.Case) []prompts.Example {
 			return true
 		}
 		if (c.ASIN != "" && x.ASIN == c.ASIN) || (c.SKU != "" && x.SKU == c.SKU) {
-			ring = append(ring, prompts.Example{Question: x.Body, Answer: x.Answers[0].Text, At: x.Answers[0].At})
+			ring = append(ring, prompts.Example{Question: x.Body, Answer: x.Answers[0].Text, At: x.Answers[0].At,
+				Known: prompts.KnownPII{Name: x.Customer.Name}})
 			if len(ring) > maxEarlierCandidates {
 				ring = ring[1:]
 			}
