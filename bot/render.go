@@ -61,6 +61,12 @@ func Fallback(text string, blocks []slack.Block) string {
 	return cutMrkdwn(strings.Join(lines, "\n"), MaxFallbackText)
 }
 
+// FallbackText is the message's Fallback, as the outbox stores it beside
+// the blocks: whatever later reads the stored text reads the safe one.
+func (m Message) FallbackText() string {
+	return cutMrkdwn(Fallback(m.Text, m.Blocks), MaxMessageText)
+}
+
 // cutMrkdwn cuts mrkdwn to max characters without leaving half of an
 // entity ("&am") or of Slack's markup ("<@U12"): a half-token would show
 // as garbage, or swallow the text after it.

@@ -479,7 +479,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 			if _, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: cl.Message.Channel, Op: store.OpUpdate,
 				Target: cl.Message.OutboxID, TargetTS: cl.Message.TS,
-				Text: msg.Text, Blocks: msg.BlocksJSON(), CreatedAt: now,
+				Text: msg.FallbackText(), Blocks: msg.BlocksJSON(), CreatedAt: now,
 			}); err != nil {
 				return err
 			}

@@ -116,7 +116,7 @@ func (a *App) requestDraft(ctx context.Context, caseID, user, replace string) er
 		} else {
 			id, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: c.Card.Channel, ThreadTS: c.Card.TS, ThreadOf: c.Card.OutboxID,
-				Text: drafting.Text, Blocks: drafting.BlocksJSON(), CreatedAt: now,
+				Text: drafting.FallbackText(), Blocks: drafting.BlocksJSON(), CreatedAt: now,
 			})
 			if err != nil {
 				return err
@@ -628,7 +628,7 @@ func (a *App) updateMessage(tx store.Tx, caseID string, ref sfp.MessageRef, m bo
 	}
 	_, err := tx.Enqueue(&store.OutboxMessage{
 		CaseID: caseID, Channel: ref.Channel, Op: store.OpUpdate, Target: ref.OutboxID, TargetTS: ref.TS,
-		Text: bot.Cut(m.Text, bot.MaxMessageText), Blocks: m.BlocksJSON(), CreatedAt: a.Clock.Now(),
+		Text: m.FallbackText(), Blocks: m.BlocksJSON(), CreatedAt: a.Clock.Now(),
 	})
 	return err
 }

@@ -98,7 +98,7 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 			case store.OutboxSent:
 				if _, err := tx.Enqueue(&store.OutboxMessage{
 					CaseID: c.ID, Channel: m.Channel, Op: store.OpUpdate, Target: m.ID, TargetTS: m.TS,
-					Text: erased.Text, Blocks: erased.BlocksJSON(), CreatedAt: now,
+					Text: erased.FallbackText(), Blocks: erased.BlocksJSON(), CreatedAt: now,
 				}); err != nil {
 					return false, err
 				}
