@@ -494,7 +494,7 @@ func (a *App) sendHeld(ctx context.Context, cb slack.InteractionCallback, caseID
 		if !ok {
 			return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "reply.gone"))
 		}
-		if err := a.answer(tx, c, cb.User.ID, h.Text, h.Files); err != nil {
+		if err := a.answerFromSlack(tx, c, cb.User.ID, h.Text, h.Markup, h.Files); err != nil {
 			return err
 		}
 		return tx.PutCase(c)
@@ -575,7 +575,7 @@ type checkedReply struct {
 // the case, not relayed, the case not answered); one bound for an agent is
 // relayed and its findings shown to the seller. nil: nothing to say.
 // pre is the check made before the transaction (nil: none).
-func (a *App) checkReply(tx store.Tx, c *sfp.Case, user, text string, files []string, pre *ruleCheck) (*checkedReply, error) {
+func (a *App) checkReply(tx store.Tx, c *sfp.Case, user, text, markup string, files []string, pre *ruleCheck) (*checkedReply, error) {
 	if !checksReplies(c, text) {
 		return nil, nil
 	}
@@ -589,7 +589,7 @@ func (a *App) checkReply(tx store.Tx, c *sfp.Case, user, text string, files []st
 		return r, nil
 	}
 	now := a.Clock.Now()
-	h := *c.Hold(sfp.HeldReply{Text: text, Files: files, By: user, At: now, Findings: fs})
+	h := *c.Hold(sfp.HeldReply{Text: text, Markup: markup, Files: files, By: user, At: now, Findings: fs})
 	r.held = &h
 	c.AddEvent(now, sfp.EventHeld, user, h.ID)
 	return r, tx.PutCase(c)

@@ -224,6 +224,9 @@ func personalValues(c *sfp.Case) []string {
 	}
 	for _, h := range c.Held {
 		out = append(out, h.Text)
+		if h.Markup != "" {
+			out = append(out, h.Markup)
+		}
 	}
 	for _, a := range c.Answers {
 		out = append(out, a.Text)

@@ -50,7 +50,7 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 			}
 			// A reply to a buyer that breaks a messaging rule waits for
 			// its author's decision (drafts.go).
-			if checked, err = a.checkReply(tx, c, m.user, text, fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
+			if checked, err = a.checkReply(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
 				return err
 			}
 			if err := a.answerFromSlack(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m)); err != nil {
