@@ -76,6 +76,9 @@ func TestTypedMarkupNeverReachesSlackAsMarkup(t *testing.T) {
 	h.Fake.PostAsUser(acmeChan, marie, typed, askCard.TS)
 	h.Fake.PostAsUser(csChan, lea, typed, confirm.TS)
 	h.Fake.PostAsUser(acmeChan, marie, typed, intakeCard.TS)
+	// A reply that breaks a messaging rule gets a private notice of what
+	// the check found.
+	h.Fake.PostAsUser(acmeChan, marie, typed+" Leave us a 5-star review and get a coupon: https://evil.example/promo", intakeCard.TS)
 	settle(t, h)
 	for _, cmd := range []string{
 		"seller add acme &lt;!channel&gt;", "seller add " + typed, "case &lt;!channel&gt;", "case " + typed,
@@ -109,8 +112,13 @@ func TestTypedMarkupNeverReachesSlackAsMarkup(t *testing.T) {
 			}
 		}
 	}
+	checkedReply := false
 	for _, e := range h.Fake.Ephemerals() {
-		answers = append(answers, e.Text)
+		answers = append(answers, mrkdwnOf(e.Text, e.Blocks)...)
+		checkedReply = checkedReply || e.User == marie
+	}
+	if !checkedReply {
+		t.Error("the reply that breaks a rule got no private notice")
 	}
 	for _, r := range h.Fake.Responses() {
 		answers = append(answers, mrkdwnOf(r.Text, r.Blocks)...)
