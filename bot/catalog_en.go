@@ -424,7 +424,7 @@ var catalogEN = map[string]string{
 	// Personal data.
 	"card.purged":  ":lock: The buyer's words and data were erased on %s (retention period); the case's history stays.",
 	"purge.erased": ":lock: Erased with the buyer's data at the end of the retention period.",
-	// Hardening: answers that stay plain text, and refusals.
+	// Hardening: who may act on a case, plain-text refusals, slow asks.
 	"auth.not_found":        "No case %s that you can see.",
 	"claim.forbidden_plain": "Only sfpdesk admins and members of the seller's channel can file claims, move them along or mark refunds.",
 	"ask.ack.pending":       ":hourglass_flowing_sand: Your question for *%s* is being recorded: my confirmation, with its case number, follows in this channel.",

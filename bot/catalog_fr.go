@@ -422,7 +422,7 @@ var catalogFR = map[string]string{
 	// Données personnelles.
 	"card.purged":  ":lock: Les mots et données de l'acheteur ont été effacés le %s (durée de conservation) ; l'historique du dossier reste.",
 	"purge.erased": ":lock: Effacé avec les données de l'acheteur à la fin de la durée de conservation.",
-	// Durcissement : réponses en texte brut, et refus.
+	// Durcissement : qui agit sur un dossier, refus en texte brut, demandes lentes.
 	"auth.not_found":        "Aucun dossier %s visible pour vous.",
 	"claim.forbidden_plain": "Seuls les admins de sfpdesk et les membres du canal du vendeur peuvent déposer des réclamations, les faire avancer ou marquer des remboursements.",
 	"ask.ack.pending":       ":hourglass_flowing_sand: Votre question pour *%s* est en cours d'enregistrement : ma confirmation, avec son numéro de dossier, suit dans ce canal.",
