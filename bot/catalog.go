@@ -32,7 +32,9 @@ func T(lang, id string, args ...any) string {
 	if !ok {
 		s, ok = catalog[LangEN][id]
 		if !ok {
-			return id
+			// A key made of a label's name ("rule."+id) shows the name;
+			// the name may come from outside, so it is shown as typed.
+			return Escape(id)
 		}
 	}
 	if len(args) == 0 {

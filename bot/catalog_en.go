@@ -472,4 +472,10 @@ var catalogEN = map[string]string{
 	"seller.region_cleared":                  "%s's refund clock follows the national holidays only.",
 	"seller.bad_region":                      "`%s` is not a region whose holidays sfpdesk knows. Regions: %s; or `none`.",
 	"claim.exists_carrier":                   "Carrier claim %s is already on order %s: a parcel is claimed from its carrier once.",
+	// Hardening: who may act on a case, plain-text refusals, slow asks.
+	"auth.not_found":        "No case %s that you can see.",
+	"claim.forbidden_plain": "Only sfpdesk admins and members of the seller's channel can file claims, move them along or mark refunds.",
+	"ask.ack.pending":       ":hourglass_flowing_sand: Your question for *%s* is being recorded: my confirmation, with its case number, follows in this channel.",
+	"auth.forbidden":        "Only sfpdesk admins and members of %s act on a case's card; you see this case because you asked, and its answer comes to your thread.",
+	"auth.forbidden_plain":  "Only sfpdesk admins and members of the seller's channel act on a case's card.",
 }

@@ -470,4 +470,10 @@ var catalogFR = map[string]string{
 	"seller.region_cleared":                  "Le délai de remboursement de %s suit les seuls jours fériés nationaux.",
 	"seller.bad_region":                      "`%s` n'est pas une région dont sfpdesk connaît les jours fériés. Régions : %s ; ou `none`.",
 	"claim.exists_carrier":                   "La réclamation transporteur %s existe déjà sur la commande %s : un colis se réclame une fois à son transporteur.",
+	// Durcissement : qui agit sur un dossier, refus en texte brut, demandes lentes.
+	"auth.not_found":        "Aucun dossier %s visible pour vous.",
+	"claim.forbidden_plain": "Seuls les admins de sfpdesk et les membres du canal du vendeur peuvent déposer des réclamations, les faire avancer ou marquer des remboursements.",
+	"ask.ack.pending":       ":hourglass_flowing_sand: Votre question pour *%s* est en cours d'enregistrement : ma confirmation, avec son numéro de dossier, suit dans ce canal.",
+	"auth.forbidden":        "Seuls les admins de sfpdesk et les membres de %s agissent sur la fiche d'un dossier ; vous voyez ce dossier parce que vous l'avez demandé, et sa réponse arrive dans votre fil.",
+	"auth.forbidden_plain":  "Seuls les admins de sfpdesk et les membres du canal du vendeur agissent sur la fiche d'un dossier.",
 }

@@ -26,7 +26,7 @@ func CaseDetail(c *sfp.Case, lang, permalink string, loc *time.Location) Message
 	}
 	field(T(l, "card.seller"), Escape(c.Seller)+" · "+string(c.Marketplace))
 	field(T(l, "card.state"), stateLine(c, l))
-	field(T(l, "card.order"), c.OrderID)
+	field(T(l, "card.order"), Escape(c.OrderID))
 	field(T(l, "card.from"), fromLine(c, l))
 	if c.DueAt != nil {
 		due := DateTag(*c.DueAt, l)

@@ -698,18 +698,20 @@ func (o *Outbox) send(ctx context.Context, m *store.OutboxMessage, threadTS, tar
 	if err != nil {
 		return "", err
 	}
+	var blocks slack.Blocks
+	if len(m.Blocks) > 0 {
+		if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+			return "", slack.SlackErrorResponse{Err: "invalid_blocks"}
+		}
+	}
 	opts := []slack.MsgOption{
-		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionText(Fallback(m.Text, blocks.BlockSet), false),
 		slack.MsgOptionMetadata(slack.SlackMetadata{
 			EventType:    MetadataEventType,
 			EventPayload: map[string]any{"case_id": m.CaseID, "outbox_id": m.ID},
 		}),
 	}
-	if len(m.Blocks) > 0 {
-		var blocks slack.Blocks
-		if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
-			return "", slack.SlackErrorResponse{Err: "invalid_blocks"}
-		}
+	if len(blocks.BlockSet) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks.BlockSet...))
 	}
 	if m.Op == store.OpUpdate {

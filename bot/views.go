@@ -80,11 +80,11 @@ func plain(s string, max int) *slack.TextBlockObject {
 }
 
 func section(s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(mrkdwn(Cut(s, MaxSectionText)), nil, nil)
+	return slack.NewSectionBlock(mrkdwn(cutMrkdwn(s, MaxSectionText)), nil, nil)
 }
 
 func contextLine(s string) *slack.ContextBlock {
-	return slack.NewContextBlock("", mrkdwn(Cut(s, MaxContextText)))
+	return slack.NewContextBlock("", mrkdwn(cutMrkdwn(s, MaxContextText)))
 }
 
 func button(actionID, label, value string, style slack.Style) *slack.ButtonBlockElement {
@@ -156,7 +156,7 @@ func CaseCard(c *sfp.Case, v CardView) Message {
 		}
 	}
 	field(T(l, "card.seller"), Escape(c.Seller)+" · "+string(c.Marketplace))
-	field(T(l, "card.order"), c.OrderID)
+	field(T(l, "card.order"), Escape(c.OrderID))
 	field(T(l, "card.from"), fromLine(c, l))
 	if c.DueAt != nil {
 		due := DateTag(*c.DueAt, l)
@@ -291,7 +291,7 @@ func AskConfirmation(c *sfp.Case, lang, permalink string, mask func(string) stri
 		head = T(l, "ask.confirm.triage", c.ID, Escape(c.Seller))
 	}
 	if c.OrderID != "" {
-		head += " · " + T(l, "card.order") + " " + c.OrderID
+		head += " · " + T(l, "card.order") + " " + Escape(c.OrderID)
 	}
 	blocks := []slack.Block{section(head)}
 	if permalink != "" {
@@ -336,10 +336,13 @@ func relayMessage(head, text string, files []string) Message {
 	}
 	if len(files) > 0 {
 		var links []string
-		for i, f := range files {
-			if i == 10 {
-				break
+		for _, f := range files {
+			// Slack's own file links; anything that could close the link
+			// and open markup of its own is left out.
+			if len(links) == 10 || strings.ContainsAny(f, "<>| ") {
+				continue
 			}
+			i := len(links)
 			links = append(links, "<"+f+"|"+T("", "relay.file")+" "+fmt.Sprint(i+1)+">")
 		}
 		blocks = append(blocks, contextLine(":paperclip: "+strings.Join(links, " · ")))

@@ -102,6 +102,8 @@ type App struct {
 	members     members
 	initOnce    sync.Once
 	bg          pool
+	owned       sync.WaitGroup
+	running     atomic.Int64
 }
 
 var _ bot.Handler = (*App)(nil)
@@ -128,15 +130,33 @@ func (a *App) init() {
 }
 
 // Close waits for the background work the App started.
-func (a *App) Close() { a.bg.shutdown(context.Background()) }
+func (a *App) Close() {
+	a.owned.Wait()
+	a.bg.shutdown(context.Background())
+}
 
 // Shutdown stops taking background work and waits for what is queued;
-// when ctx ends first, the work still running is cancelled.
-func (a *App) Shutdown(ctx context.Context) { a.bg.shutdown(ctx) }
+// when ctx ends first, the work still running is cancelled. Commits that
+// outlived their request are waited for whatever ctx says: what they write
+// was promised.
+func (a *App) Shutdown(ctx context.Context) {
+	a.owned.Wait()
+	a.bg.shutdown(ctx)
+}
 
 // Idle reports whether no background work is queued or running: tests and
 // the demo wait for it before they look at what Slack saw.
-func (a *App) Idle() bool { return a.bg.idle() }
+func (a *App) Idle() bool { return a.running.Load() == 0 && a.bg.idle() }
+
+// own runs fn in a goroutine that Close and Shutdown wait for: a commit
+// that may outlive the request that started it.
+func (a *App) own(fn func()) {
+	a.running.Add(1)
+	a.owned.Go(func() {
+		defer a.running.Add(-1)
+		fn()
+	})
+}
 
 // background runs fn after the acknowledgement, on a bounded pool of
 // workers that Shutdown stops and waits for. Slack calls made for a request

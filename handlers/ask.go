@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"time"
 
 	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/prompts"
@@ -22,7 +23,35 @@ func (a *App) cmdAsk(ctx context.Context, c *call) any {
 		user: c.user, userName: c.userName, channel: c.channel, threadTS: c.threadTS,
 		responseURL: c.responseURL, lang: c.lang, guard: c.guard,
 	}
-	cs, err := a.ask(ctx, in)
+	// On a busy machine the commit may come after Slack stops waiting for
+	// the answer: the agent then hears that the question is on its way, and
+	// the confirmation in the channel follows the commit, as always.
+	type result struct {
+		cs  *sfp.Case
+		err error
+	}
+	done := make(chan result, 1)
+	a.own(func() {
+		cs, err := a.ask(ctx, in)
+		done <- result{cs, err}
+	})
+	t := time.NewTimer(ackDeadline)
+	defer t.Stop()
+	var r result
+	select {
+	case r = <-done:
+	case <-t.C:
+		a.own(func() {
+			if r := <-done; r.err != nil && c.responseURL != "" {
+				a.respondMsg(ctx, c.responseURL, a.errorReply(c.lang, c.cmd, r.err))
+			}
+		})
+		if c.mention {
+			return nil
+		}
+		return ephemeral(bot.T(c.lang, "ask.ack.pending", bot.Escape(in.seller)))
+	}
+	cs, err := r.cs, r.err
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)
 	}

@@ -221,7 +221,7 @@ func (a *App) refreshCard(tx store.Tx, c *sfp.Case) error {
 	_, err := tx.Enqueue(&store.OutboxMessage{
 		CaseID: c.ID, Channel: c.Card.Channel, Op: store.OpUpdate,
 		Target: c.Card.OutboxID, TargetTS: c.Card.TS,
-		Text: card.Text, Blocks: card.BlocksJSON(), CreatedAt: a.Clock.Now(),
+		Text: card.FallbackText(), Blocks: card.BlocksJSON(), CreatedAt: a.Clock.Now(),
 	})
 	return err
 }
@@ -235,7 +235,7 @@ type outMsg struct {
 }
 
 func render(m bot.Message) outMsg {
-	return outMsg{text: bot.Cut(m.Text, bot.MaxMessageText), blocks: m.BlocksJSON()}
+	return outMsg{text: m.FallbackText(), blocks: m.BlocksJSON()}
 }
 
 // enqueue queues a message of case c in channel, as a reply in the thread

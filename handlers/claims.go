@@ -63,7 +63,7 @@ func (a *App) mayAct(ctx context.Context, user string, c *sfp.Case) bool {
 	return a.isMember(ctx, c.Channel, user)
 }
 
-func forbidden(c *sfp.Case, lang string) string {
+func forbiddenText(c *sfp.Case, lang string) string {
 	return bot.T(lang, "claim.forbidden", bot.ChannelLink(c.Channel))
 }
 
@@ -72,10 +72,10 @@ func forbidden(c *sfp.Case, lang string) string {
 // someone outside the channel, where chat.postEphemeral cannot.
 func (a *App) refuse(ctx context.Context, cb slack.InteractionCallback, c *sfp.Case, lang string) {
 	if cb.ResponseURL == "" {
-		a.tellPrivately(ctx, cb, forbidden(c, lang))
+		a.tellPrivately(ctx, cb, forbiddenText(c, lang))
 		return
 	}
-	msg := ephemeral(forbidden(c, lang))
+	msg := ephemeral(forbiddenText(c, lang))
 	a.background(ctx, func(ctx context.Context) { a.respondMsg(ctx, cb.ResponseURL, msg) })
 }
 
@@ -171,7 +171,7 @@ func (a *App) openClaim(ctx context.Context, cb slack.InteractionCallback, value
 	if want == sfp.StepCarrierClaim {
 		view = bot.CarrierClaimModal(c, lang)
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	_, err = a.openView(ctx, cb.TriggerID, view)
 	return err
 }
 
@@ -297,7 +297,7 @@ func (a *App) submitClaim(ctx context.Context, cb slack.InteractionCallback, typ
 		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(p.lang, "claim.cannot", "")})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldAmount: forbidden(c, p.lang)})
+		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(p.lang, "claim.forbidden_plain")})
 	}
 	form, errs := readClaimForm(&cb.View, c, typ, a.Clock.Now(), p.loc, p.lang)
 	if len(errs) > 0 {
@@ -449,7 +449,7 @@ func (a *App) openClaimStatus(ctx context.Context, cb slack.InteractionCallback,
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.settled", cl.ID, bot.StatusLabel(lang, cl.Status)))
 	}
 	infoBy := a.Clock.Now().In(loc).Add(sfp.DefaultInfoWindow).Format("2006-01-02")
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang, infoBy))
+	_, err = a.openView(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang, infoBy))
 	return err
 }
 
@@ -474,7 +474,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 		return fieldErrors(map[string]string{bot.FieldStatus: a.modalError(a.Settings.Lang, err)})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldStatus: forbidden(c, lang)})
+		return fieldErrors(map[string]string{bot.FieldStatus: bot.T(lang, "claim.forbidden_plain")})
 	}
 	to, ok := sfp.ParseClaimStatus(selected(&cb.View, bot.FieldStatus))
 	if !ok {
@@ -510,7 +510,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 			if _, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: cl.Message.Channel, Op: store.OpUpdate,
 				Target: cl.Message.OutboxID, TargetTS: cl.Message.TS,
-				Text: msg.Text, Blocks: msg.BlocksJSON(), CreatedAt: now,
+				Text: msg.FallbackText(), Blocks: msg.BlocksJSON(), CreatedAt: now,
 			}); err != nil {
 				return err
 			}

@@ -255,7 +255,7 @@ func TestClaimStatusMoves(t *testing.T) {
 		status         sfp.ClaimStatus
 		state          sfp.State
 	}{
-		{"an agent outside the seller's channel", "U0AGENT", "approved", "Only sfpdesk admins and members of <#C0ACME> can", sfp.ClaimFiled, sfp.StateOpen},
+		{"an agent outside the seller's channel", "U0AGENT", "approved", "No case CLM-1001 that you can see.", sfp.ClaimFiled, sfp.StateOpen},
 		{"paid before it is approved", "U0ALICE", "paid", "The claim is now Filed: it cannot become Paid.", sfp.ClaimFiled, sfp.StateOpen},
 		{"Amazon asks for more", "U0ALICE", "more_info_requested", "", sfp.ClaimMoreInfoRequested, sfp.StateOpen},
 		{"sent again by an admin", "U0ADMIN", "filed", "", sfp.ClaimFiled, sfp.StateOpen},
@@ -360,12 +360,13 @@ func TestClaimsCommandTotals(t *testing.T) {
 }
 
 // Nobody outside the seller's channel (and not an admin) files a claim,
-// even with the modal in hand; nothing is written.
+// even with the modal in hand; nothing is written, and the answer is the
+// look-ups': no such case.
 func TestClaimRefusedOutsideTheSellersChannel(t *testing.T) {
 	h := newRefunds(t, monday10)
 	c := h.refund(monday10, nil)
 	errs := h.submitErrors(bot.ModalClaimFile, c.ID, "U0AGENT", goodClaim())
-	if !strings.HasPrefix(errs["amount"], "Only sfpdesk admins and members of <#C0ACME>") {
+	if errs["amount"] != "No case SFP-1001 that you can see." {
 		t.Errorf("errors %v", errs)
 	}
 	if got := h.get(c.ID); got.Claim != nil || len(h.thread(c)) != 0 {

@@ -90,17 +90,20 @@ func findCommand(table []*command, text string) (*command, string) {
 	return nil, text
 }
 
-// ackDeadline bounds the work before a slash command's acknowledgement.
+// ackDeadline is how long a command's answer waits for slow work. Slack
+// waits 3 seconds for it; work still running then goes on after the answer.
 const ackDeadline = 2 * time.Second
 
 // Command answers /sfp. The answer is private (ephemeral) and comes in the
 // acknowledgement itself.
 func (a *App) Command(ctx context.Context, sc slack.SlashCommand) any {
 	a.init()
-	// Slack waits 3 seconds for the answer: a Slack call still running
-	// past ackDeadline is cut short rather than lose the whole answer.
-	ctx, cancel := context.WithTimeout(ctx, ackDeadline)
-	defer cancel()
+	// Work that began finishes: a deadline, or a connection Slack dropped
+	// after 3 seconds, must cost the answer its speed, never the contact it
+	// carries (a store refuses a transaction whose context is done). What
+	// waits on Slack bounds itself where it is made (lookupBudget,
+	// ackDeadline), and a slow ask answers before its commit is done.
+	ctx = context.WithoutCancel(ctx)
 	c := &call{
 		user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID, team: sc.TeamID,
 		triggerID: sc.TriggerID, responseURL: sc.ResponseURL, lang: a.Settings.Lang,
@@ -116,7 +119,7 @@ func (a *App) dispatch(ctx context.Context, c *call, text string) any {
 	cmd, rest := findCommand(a.table, text)
 	if cmd == nil {
 		word, _ := nextToken(text)
-		return ephemeral(bot.T(c.lang, "error.unknown", bot.Cut(bot.Unescape(word), 40)))
+		return ephemeral(bot.T(c.lang, "error.unknown", bot.EscapeCut(bot.Unescape(word), 40)))
 	}
 	if cmd.admin && !a.isAdmin(c.user) {
 		return ephemeral(bot.T(c.lang, "error.forbidden"))
@@ -158,10 +161,12 @@ func (a *App) errorReply(lang string, cmd *command, err error) *slack.Msg {
 	return ephemeral(bot.T(lang, "error.internal"))
 }
 
+// ephemeral is a private answer: text is mrkdwn, made like a section's,
+// and with blocks the fallback is theirs (bot.Fallback).
 func ephemeral(text string, blocks ...slack.Block) *slack.Msg {
 	m := &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: bot.Cut(text, bot.MaxFallbackText)}
 	if len(blocks) > 0 {
-		m.Blocks = slack.Blocks{BlockSet: blocks}
+		m.Text, m.Blocks = bot.Fallback(text, blocks), slack.Blocks{BlockSet: blocks}
 	}
 	return m
 }

@@ -77,8 +77,10 @@ type parseError struct {
 func (e *parseError) Error() string { return e.field + ": " + e.msg }
 
 // text returns the message in lang.
+// text is the error in mrkdwn: the token the person typed is shown as
+// typed, never as the mention or link it may spell.
 func (e *parseError) text(lang string) string {
-	args := append([]any{e.val}, e.extra...)
+	args := append([]any{bot.Escape(e.val)}, e.extra...)
 	if strings.Count(bot.T(lang, e.msg), "%") == 0 {
 		return bot.T(lang, e.msg)
 	}

@@ -50,10 +50,10 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 			}
 			// A reply to a buyer that breaks a messaging rule waits for
 			// its author's decision (drafts.go).
-			if checked, err = a.checkReply(tx, c, m.user, text, fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
+			if checked, err = a.checkReply(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
 				return err
 			}
-			if err := a.answer(tx, c, m.user, text, fileLinks(m)); err != nil {
+			if err := a.answerFromSlack(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m)); err != nil {
 				return err
 			}
 		case c.CSThread.Channel == m.channel && c.CSThread.TS == m.threadTS:
@@ -83,8 +83,15 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 
 // answer records a seller's reply and relays it to where the case came
 // from. The first reply answers the case: who, when, and so the response
-// time Amazon will count.
+// time Amazon will count. text is what the seller typed, as in a modal.
 func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string) error {
+	return a.answerFromSlack(tx, c, user, text, "", files)
+}
+
+// answerFromSlack is answer for a reply written in Slack: markup is the
+// message as Slack sent it, from which an integration gets links as
+// "label (url)" and typed text as typed.
+func (a *App) answerFromSlack(tx store.Tx, c *sfp.Case, user, text, markup string, files []string) error {
 	now := a.Clock.Now()
 	first := c.State != sfp.StateAnswered || c.AnsweredAt == nil
 	// The reply that answers an open case is the integration's "answer";
@@ -120,7 +127,11 @@ func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string
 	}
 	if c.CallbackURL != "" {
 		at := now.In(a.prefs(tx, c.Seller).loc)
-		if err := bot.EnqueueCallback(tx, bot.NewCallback(c, callbackType, user, "", text, at)); err != nil {
+		answer := text
+		if markup != "" {
+			answer = bot.PlainText(markup)
+		}
+		if err := bot.EnqueueCallback(tx, bot.NewCallback(c, callbackType, user, "", answer, at)); err != nil {
 			return err
 		}
 	}

@@ -299,7 +299,7 @@ func (a *App) moveCase(tx store.Tx, c *sfp.Case, seller, by string) (bool, error
 		}
 		// The old card loses its buttons: the case is answered elsewhere.
 		upd := bot.RoutedCard(c, oldLang, channel, by)
-		if _, err := tx.Enqueue(&store.OutboxMessage{CaseID: c.ID, Channel: old.Channel, Op: store.OpUpdate, Target: old.OutboxID, TargetTS: old.TS, Text: upd.Text, Blocks: upd.BlocksJSON(), CreatedAt: now}); err != nil {
+		if _, err := tx.Enqueue(&store.OutboxMessage{CaseID: c.ID, Channel: old.Channel, Op: store.OpUpdate, Target: old.OutboxID, TargetTS: old.TS, Text: upd.FallbackText(), Blocks: upd.BlocksJSON(), CreatedAt: now}); err != nil {
 			return false, err
 		}
 	}

@@ -156,6 +156,8 @@ func (a *App) canSeeSeller(ctx context.Context, user string, s *sfp.Seller) bool
 	if s == nil {
 		return false
 	}
+	ctx, cancel := context.WithTimeout(ctx, lookupBudget)
+	defer cancel()
 	for _, r := range s.Routes {
 		if r.Channel != "" && a.isMember(ctx, r.Channel, user) {
 			return true

@@ -288,6 +288,10 @@ func BuildPrompt(in Input) (*Prompt, error) {
 		if i == maxExamples {
 			break
 		}
+		// The earlier buyer's data gets placeholders of its own, which are
+		// not in allowed: a draft that copies one gets a gap, never the
+		// other buyer's name.
+		m.Know(e.Known)
 		d.Earlier = append(d.Earlier, Example{
 			Question: m.Redact(cutRunes(strings.TrimSpace(e.Question), maxExampleRunes)),
 			Answer:   m.Redact(cutRunes(strings.TrimSpace(e.Answer), maxExampleRunes)),
@@ -322,7 +326,11 @@ func BuildPrompt(in Input) (*Prompt, error) {
 // scrubKnown is the last guard: a datum the case names that the redactor
 // somehow left in place never leaves the process.
 func scrubKnown(s string, in Input) string {
-	for _, v := range []string{in.OrderID, strings.TrimSpace(in.Customer.Name), in.Customer.Email, in.Customer.Phone} {
+	values := []string{in.OrderID, strings.TrimSpace(in.Customer.Name), in.Customer.Email, in.Customer.Phone}
+	for _, e := range in.Earlier {
+		values = append(values, strings.TrimSpace(e.Known.Name), e.Known.Email, e.Known.Phone)
+	}
+	for _, v := range values {
 		if utf8.RuneCountInString(strings.TrimSpace(v)) >= 4 {
 			s = strings.ReplaceAll(s, strings.TrimSpace(v), "[REDACTED]")
 		}

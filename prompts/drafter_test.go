@@ -491,3 +491,39 @@ func TestBuyerLanguage(t *testing.T) {
 		t.Error("template languages changed")
 	}
 }
+
+// An earlier answer on the same product comes from another buyer's case:
+// that buyer's name, known to their case, is redacted from it wherever it
+// stands, and a draft that copies its placeholder gets a gap, never the
+// other buyer's name.
+func TestEarlierAnswersAreRedactedWithTheirOwnCase(t *testing.T) {
+	in := Input{
+		Kind: sfp.KindProductQuestion, Marketplace: "amazon.fr", Product: lamp,
+		Question: "Bonjour, quelle est la puissance de la lampe ? Paul Martin",
+		Customer: KnownPII{Name: "Paul Martin"},
+		Earlier: []Example{{
+			Question: "Jeanne Dupont voudrait savoir si la lampe chauffe. Appelez Dupont le soir.",
+			Answer:   "Oui Jeanne, la LED de 8 W reste tiède. Bonne soirée Mme Dupont",
+			Known:    KnownPII{Name: "Jeanne Dupont"},
+		}},
+	}
+	p, err := BuildPrompt(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"Jeanne", "Dupont", "Paul", "Martin"} {
+		if strings.Contains(p.System+p.User, leak) {
+			t.Errorf("the prompt shows %q:\n%s", leak, p.User)
+		}
+	}
+	// The placeholders the earlier buyer got: whatever the model does with
+	// them, restoring never brings back that buyer's name.
+	for _, ph := range placeholderRE.FindAllString(p.User, -1) {
+		if got := p.Restore("Bonjour " + ph); strings.Contains(got, "Jeanne") || strings.Contains(got, "Dupont") {
+			t.Errorf("restoring %s gives %q", ph, got)
+		}
+	}
+	if got := p.Restore("Bonjour [NAME_1]"); !strings.Contains(got, "Paul") {
+		t.Errorf("the buyer's own placeholder restores as %q", got)
+	}
+}
