@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,15 +17,15 @@ import (
 // through the running bot's admin listener. Either way the copy is written
 // to a temp file and renamed, so a half-written backup never has the name.
 func runBackup(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "file to write the backup to")
+	fs := newFlags("backup")
+	out := fs.String("out", "", "`FILE` to write the backup to")
 	force := fs.Bool("force", false, "overwrite FILE if it exists")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
 	}
-	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: sfpdesk backup --out FILE [--force]")
+	if *out == "" {
+		fmt.Fprintln(stderr, "sfpdesk backup: --out FILE is missing: say where to write the copy")
+		fs.Usage()
 		return 2
 	}
 	cfg, _ := LoadConfig(os.LookupEnv, ".env")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,11 +33,10 @@ const (
 // runDemo plays a scripted day of the real bot against the fake Slack, on a
 // simulated clock, and prints what each channel saw.
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo")
 	verbose := fs.Bool("v", false, "also print the bot's log")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
 	}
 	dir, err := os.MkdirTemp("", "sfpdesk-demo-")
 	if err != nil {

@@ -143,9 +143,8 @@ func TestRunManifest(t *testing.T) {
 		{name: "url with a query", args: []string{"--url", "https://sfpdesk.example.com/?x=1"}, code: 2,
 			errOut: "sfpdesk manifest: --url: \"https://sfpdesk.example.com/?x=1\" has a user, query or fragment: …"},
 		{name: "stray argument", args: []string{"https://sfpdesk.example.com"}, code: 2,
-			errOut: "sfpdesk manifest: unexpected argument \"https://sfpdesk.example.com\"\nusage: sfpdesk manifest [--url https://host]\n…"},
-		{name: "unknown flag", args: []string{"--socket"}, code: 2, errOut: "flag provided but not defined: -socket\n…"},
-		{name: "help", args: []string{"-h"}, code: 0, errOut: "usage: sfpdesk manifest [--url https://host]\n…"},
+			errOut: "sfpdesk manifest: unexpected argument \"https://sfpdesk.example.com\"\nUsage: sfpdesk manifest [--url https://host]\n…"},
+		{name: "unknown flag", args: []string{"--socket"}, code: 2, errOut: "sfpdesk manifest: flag provided but not defined: -socket\n…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
