@@ -86,3 +86,31 @@ func TestVersion(t *testing.T) {
 		t.Errorf("versionLine from link-time values = %q, want %q", got, want)
 	}
 }
+
+// TestBackupErrorsSayWhatToDo: each failure is one line that names the
+// command once and ends with the fix.
+func TestBackupErrorsSayWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, tc := range []struct {
+		name string
+		db   string
+		out  string
+		fix  string
+	}{
+		{"no database", "missing.db", "copy.db", "set SFPDESK_DB to the bot's database file"},
+		{"no such directory", "/dev/null", "nowhere/copy.db", "create it, or give --out a file in an existing directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("SFPDESK_DB", tc.db)
+			var out, errb bytes.Buffer
+			if code := run([]string{"backup", "--out", tc.out}, &out, &errb); code != 1 {
+				t.Fatalf("exit %d, want 1: %s", code, errb.String())
+			}
+			msg := errb.String()
+			if strings.Count(msg, "\n") != 1 || strings.Count(msg, "backup") != 1 || !strings.Contains(msg, tc.fix) {
+				t.Errorf("stderr %q: want one line naming backup once, with the fix %q", msg, tc.fix)
+			}
+		})
+	}
+}
