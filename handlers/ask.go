@@ -26,6 +26,9 @@ func (a *App) cmdAsk(ctx context.Context, c *call) any {
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)
 	}
+	if cs != nil {
+		c.caseID = cs.ID
+	}
 	if cs == nil || c.mention {
 		// A mention's confirmation is the reply in its thread.
 		return nil

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sfpdesk/sfpdesk/bot"
+)
+
+// TestHandledWorkIsLogged: each command, button and thread reply leaves one
+// line with its entry point, case and result, and none carries what anyone
+// wrote. A bot without the intake API says nothing about callbacks.
+func TestHandledWorkIsLogged(t *testing.T) {
+	var logs bytes.Buffer
+	h, err := startHarness(ctx, harnessOptions{Dir: t.TempDir(), Start: monday, Log: &syncWriter{w: &logs}, Configure: func(c *Config) {
+		c.Admins = []string{lea}
+		c.Lang = "en"
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := h.Fake
+	f.AddUser(lea, "lea", "Léa Martin", false)
+	f.AddUser(karim, "karim", "Karim B.", false)
+	f.AddUser(marie, "marie", "Marie Dupont", false)
+	f.AddChannel(csChan, "cs-team", false, lea, karim, f.BotUserID())
+	f.AddChannel(acmeChan, "acme-support", false, marie)
+	slash(t, h, lea, csChan, "seller add acme <#C0ACME|acme-support>")
+	const question = "Does the Zanzibar lamp fit an E14 socket?"
+	slash(t, h, karim, csChan, "ask acme "+question)
+	card := lastCard(t, h, acmeChan)
+	click(t, h, acmeChan, card.TS, marie, bot.ActionTake)
+	const answer = "Yes, the Zanzibar lamp takes E14."
+	f.PostAsUser(acmeChan, marie, answer, card.TS)
+	settle(t, h)
+	slash(t, h, karim, csChan, "frobnicate now")
+	if err := h.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	type line struct {
+		Msg, Entry, Command, Action, Reply, CaseID, Result string
+	}
+	var handled []line
+	for _, raw := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var l struct {
+			Msg     string `json:"msg"`
+			Entry   string `json:"entry"`
+			Command string `json:"command"`
+			Action  string `json:"action"`
+			CaseID  string `json:"case_id"`
+			Result  string `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(raw), &l); err != nil {
+			t.Fatalf("not a JSON log line: %q", raw)
+		}
+		if strings.HasSuffix(l.Msg, " handled") {
+			handled = append(handled, line{Msg: l.Msg, Entry: l.Entry, Command: l.Command, Action: l.Action, CaseID: l.CaseID, Result: l.Result})
+		}
+	}
+	want := []line{
+		{Msg: "command handled", Entry: "slash", Command: "seller add", Result: "done"},
+		{Msg: "command handled", Entry: "slash", Command: "ask", CaseID: "SFP-1001", Result: "done"},
+		{Msg: "action handled", Entry: "button", Action: bot.ActionTake, CaseID: "SFP-1001", Result: "ok"},
+		{Msg: "reply handled", Entry: "thread", CaseID: "SFP-1001", Result: "relayed"},
+		{Msg: "command handled", Entry: "slash", Result: "unknown"},
+	}
+	if len(handled) != len(want) {
+		t.Fatalf("handled lines:\n%+v\nwant:\n%+v\nlog:\n%s", handled, want, logs.String())
+	}
+	for i := range want {
+		if handled[i] != want[i] {
+			t.Errorf("line %d: %+v, want %+v", i, handled[i], want[i])
+		}
+	}
+	for _, leak := range []string{"Zanzibar", "frobnicate", "callbacks", "SFPDESK_INTAKE_TOKEN"} {
+		if strings.Contains(logs.String(), leak) {
+			t.Errorf("the log carries %q:\n%s", leak, logs.String())
+		}
+	}
+}
