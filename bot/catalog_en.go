@@ -424,4 +424,6 @@ var catalogEN = map[string]string{
 	// Personal data.
 	"card.purged":  ":lock: The buyer's words and data were erased on %s (retention period); the case's history stays.",
 	"purge.erased": ":lock: Erased with the buyer's data at the end of the retention period.",
+	// A new user's first hour.
+	"arg.channel_unknown": "I see no channel named `%s`: check its name, or for a private channel `/invite @sfpdesk` in it first. You may also pick the channel after typing `#`, or paste its ID (`C…`).",
 }

@@ -422,4 +422,6 @@ var catalogFR = map[string]string{
 	// Données personnelles.
 	"card.purged":  ":lock: Les mots et données de l'acheteur ont été effacés le %s (durée de conservation) ; l'historique du dossier reste.",
 	"purge.erased": ":lock: Effacé avec les données de l'acheteur à la fin de la durée de conservation.",
+	// La première heure d'un nouvel utilisateur.
+	"arg.channel_unknown": "Je ne vois aucun canal nommé `%s` : vérifiez son nom ou, pour un canal privé, invitez-moi d'abord avec `/invite @sfpdesk`. Vous pouvez aussi choisir le canal après avoir tapé `#`, ou coller son identifiant (`C…`).",
 }

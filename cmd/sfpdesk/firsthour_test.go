@@ -81,3 +81,32 @@ func TestHandledWorkIsLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestSellerAddByTypedName: the README's own `/sfp seller add acme
+// #acme-support amazon.fr` routes to the channel of that name, found with
+// conversations.list, which is asked once for several names.
+func TestSellerAddByTypedName(t *testing.T) {
+	h := newHarness(t, false, func(c *Config) { c.Admins = []string{lea}; c.Lang = "en" })
+	f := h.Fake
+	f.AddUser(lea, "lea", "Léa Martin", false)
+	f.AddChannel(csChan, "cs-team", false, lea, f.BotUserID())
+	f.AddChannel(acmeChan, "acme-support", false, marie)
+	f.AddChannel("C0GLOBEX", "globex-support", true, marie, f.BotUserID())
+	msg := slash(t, h, lea, csChan, "seller add acme #acme-support amazon.fr")
+	if !strings.Contains(msg.Text, "<#C0ACME>") {
+		t.Fatalf("seller add by name: %q", msg.Text)
+	}
+	msg = slash(t, h, lea, csChan, "seller add globex #globex-support")
+	if !strings.Contains(msg.Text, "<#C0GLOBEX>") {
+		t.Fatalf("seller add by the name of a private channel the bot is in: %q", msg.Text)
+	}
+	if n := f.Calls("conversations.list"); n != 1 {
+		t.Errorf("conversations.list called %d times for two names, want 1 (cached)", n)
+	}
+	list := slash(t, h, lea, csChan, "seller list")
+	for _, want := range []string{"acme", "<#C0ACME>", "amazon.fr", "globex", "<#C0GLOBEX>"} {
+		if !strings.Contains(list.Text, want) {
+			t.Errorf("seller list lacks %q:\n%s", want, list.Text)
+		}
+	}
+}
