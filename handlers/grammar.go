@@ -88,6 +88,10 @@ func (e *parseError) text(lang string) string {
 var (
 	channelLinkRe = regexp.MustCompile(`^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$`)
 	dateRe        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	// almostOrderIDRe is a token after "order" that was meant as an order
+	// id but is cut short or run together (171-123, 17155501237654321): it
+	// gets the order id's error rather than silently opening the question.
+	almostOrderIDRe = regexp.MustCompile(`^(\d+(-\d*)+|\d{10,})$`)
 	// channelNameRe is a channel name as Slack allows it, after "#".
 	channelNameRe = regexp.MustCompile(`^#[\p{Ll}\p{Lu}\p{N}_-]{1,80}$`)
 )
@@ -160,7 +164,7 @@ func readArg(a arg, tok, rest string, next []arg, out Args) (int, *parseError) {
 		out[a.name] = name
 	case argOrderOpt:
 		id, _ := nextToken(rest)
-		if !strings.EqualFold(raw, "order") || !sfp.LooksLikeOrderID(id) {
+		if !strings.EqualFold(raw, "order") || !(sfp.LooksLikeOrderID(id) || almostOrderIDRe.MatchString(id)) {
 			return 0, nil
 		}
 		if !sfp.ValidOrderID(id) {
