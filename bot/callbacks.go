@@ -801,11 +801,7 @@ func (w *Callbacks) record(ctx context.Context, sent *store.Callback, attempts [
 			if s, err := tx.Seller(c.Seller); err == nil && s.Lang != "" {
 				lang = s.Lang
 			}
-			host := cb.URL
-			if u, err := url.Parse(cb.URL); err == nil {
-				host = u.Host
-			}
-			text := T(lang, "callback.stopped", Escape(host), Escape(why))
+			text := T(lang, "callback.stopped", Escape(c.ReplyTarget()), Escape(why))
 			if _, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: c.Card.Channel, ThreadTS: c.Card.TS, ThreadOf: c.Card.OutboxID,
 				Text: Cut(text, MaxMessageText), CreatedAt: now,

@@ -392,7 +392,7 @@ func (d *demoDay) draftScene(ctx context.Context) error {
 	body, _ := json.Marshal(map[string]any{
 		"source_id": "helpdesk-4711", "kind": "product_question", "seller": "acme", "asin": "B0ARIA0001",
 		"customer": map[string]any{"name": "Claire Rousseau", "language": "fr"},
-		"body":     "Bonjour, est-ce que cette lampe accepte une ampoule E27 ? Merci d'avance.", "callback_url": hd.URL + "/sfpdesk",
+		"body":     "Bonjour, est-ce que cette lampe accepte une ampoule E27 ? Merci d'avance.", "callback_url": hd.URL + "/sfpdesk", "source_name": "the helpdesk",
 	})
 	fmt.Fprintf(d.out, "  helpdesk: POST /api/v1/contacts — a product question from Claire R., in French\n")
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.h.URL("/api/v1/contacts"), bytes.NewReader(body))
