@@ -59,9 +59,16 @@ func DraftMessage(v DraftView) Message {
 		return Message{Text: T(l, "draft.drafting", v.CaseID), Blocks: blocks}
 	}
 	blocks = append(blocks, findingsBlocks(d.Findings, l)...)
-	if d.Model != "" {
+	// Once sent, the draft says where it came from, no longer how to send it.
+	sent := d.State == sfp.DraftSent
+	switch {
+	case d.Model != "" && sent:
+		blocks = append(blocks, contextLine(T(l, "draft.by_model.sent", Escape(d.Model), Escape(d.Template))))
+	case d.Model != "":
 		blocks = append(blocks, contextLine(T(l, "draft.by_model", Escape(d.Model), Escape(d.Template))))
-	} else {
+	case sent:
+		blocks = append(blocks, contextLine(T(l, "draft.by_template.sent", Escape(d.Template))))
+	default:
 		blocks = append(blocks, contextLine(T(l, "draft.by_template", Escape(d.Template))))
 	}
 	switch {

@@ -211,13 +211,7 @@ func fromLine(c *sfp.Case, l string) string {
 }
 
 // FirstName is as much of a buyer's name as a card shows.
-func FirstName(name string) string {
-	f := strings.Fields(name)
-	if len(f) == 0 {
-		return ""
-	}
-	return Cut(f[0], 40)
-}
+func FirstName(name string) string { return Cut(sfp.FirstName(name), 40) }
 
 func stateLine(c *sfp.Case, l string) string {
 	s := T(l, "state."+string(c.State))

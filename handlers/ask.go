@@ -34,9 +34,11 @@ func (a *App) cmdAsk(ctx context.Context, c *call) any {
 		return nil
 	}
 	if cs.Triage {
-		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID, bot.Escape(cs.Seller)))
+		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID))
 	}
-	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID, bot.Escape(cs.Seller)))
+	// The public confirmation says where the answer will come; this one,
+	// which only the agent sees, says how to find the case again.
+	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID))
 }
 
 type askInput struct {

@@ -215,7 +215,6 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 	}
 	in.SourceName = strings.Join(strings.Fields(s), " ")
 
-
 	// refund.*
 	refund, err := r.refund(k)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/bot/fakeslack"
 )
 
 // TestHandledWorkIsLogged: each command, button and thread reply leaves one
@@ -108,5 +109,27 @@ func TestSellerAddByTypedName(t *testing.T) {
 		if !strings.Contains(list.Text, want) {
 			t.Errorf("seller list lacks %q:\n%s", want, list.Text)
 		}
+	}
+}
+
+// TestAFrenchAnswerToAnEnglishAgentIsNotWrongLanguage: the language rule is
+// the buyer's; an answer bound for an agent is still checked for what the
+// agent might pass on.
+func TestAFrenchAnswerToAnEnglishAgentIsNotWrongLanguage(t *testing.T) {
+	h := newDraftDesk(t, nil)
+	slash(t, h, karim, csChan, "ask acme Does the lamp take an E27 bulb, and is it dimmable?")
+	card := lastCard(t, h, acmeChan).TS
+	h.Fake.PostAsUser(acmeChan, marie, "Non, la lampe Aria a une LED intégrée de huit watts et elle ne prend pas d'ampoule E27.", card)
+	settle(t, h)
+	h.Fake.PostAsUser(acmeChan, marie, "Pour le variateur, le client peut nous appeler au 01 23 45 67 89.", card)
+	settle(t, h)
+	var notices []string
+	for _, e := range h.Fake.Ephemerals() {
+		if e.User == marie {
+			notices = append(notices, rendered(h, fakeslack.Message{Text: e.Text, Blocks: e.Blocks}))
+		}
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0], "Phone number") || strings.Contains(notices[0], "language") {
+		t.Errorf("want one notice, about the phone number and not the language; got %q", notices)
 	}
 }

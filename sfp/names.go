@@ -1,6 +1,9 @@
 package sfp
 
-import "net/url"
+import (
+	"net/url"
+	"strings"
+)
 
 // ReplyTarget names where a seller's reply to an intake case goes, for
 // the card: the integration's name when it gave one, else its callback's
@@ -14,4 +17,14 @@ func (c *Case) ReplyTarget() string {
 		return c.CallbackURL
 	}
 	return u.Hostname()
+}
+
+// FirstName is as much of a buyer's name as sfpdesk shows or writes: the
+// first word of it. A card, and a draft's greeting, need no more.
+func FirstName(name string) string {
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
