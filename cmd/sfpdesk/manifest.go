@@ -79,6 +79,12 @@ func Manifest(publicURL string) string {
 	kv(1, "long_description", yamlString(appLongDescription))
 	kv(1, "background_color", yamlString("#232f3e"))
 	line(0, "features:")
+	// The Messages tab is where an agent's direct-message thread with the
+	// bot lives (where it cannot post in their channel); without it Slack
+	// tells people that sending messages to this app is turned off.
+	line(1, "app_home:")
+	kv(2, "messages_tab_enabled", "true")
+	kv(2, "messages_tab_read_only_enabled", "false")
 	line(1, "bot_user:")
 	kv(2, "display_name", "sfpdesk")
 	kv(2, "always_online", "true")

@@ -63,6 +63,9 @@ func TestManifestSocketMode(t *testing.T) {
 		"settings.event_subscriptions.bot_events[]": "app_mention,message.channels,message.groups,message.im",
 		"oauth_config.scopes.bot[]":                 strings.Join(wantScopes, ","),
 	}
+	// Agents' direct-message threads need the App Home's Messages tab.
+	want["features.app_home.messages_tab_enabled"] = "true"
+	want["features.app_home.messages_tab_read_only_enabled"] = "false"
 	for k, v := range want {
 		if m[k] != v {
 			t.Errorf("%s = %q, want %q", k, m[k], v)
