@@ -26,6 +26,7 @@ var commandHelp = []struct{ name, args, about string }{
 	{"purge", "--case SFP-… | --order …", "erase one buyer's data now, with proof"},
 	{"eval-drafts", "[--templates] [--model NAME] [--questions FILE] [--catalog FILE] [-v]", "score drafted replies on the evaluation questions, from the configured model or the templates"},
 	{"version", "", "print the version, the commit and the Go version it was built with"},
+	{"healthcheck", "[--url URL]", "exit 0 if the running bot answers /healthz (the container's health check)"},
 }
 
 func usage() string {
@@ -66,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runEvalDrafts(args[1:], os.LookupEnv, ".env", stdout, stderr)
 	case "version", "--version", "-version":
 		return runVersion(args[1:], stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && args[0] == "help" {
 			// `sfpdesk help serve` is `sfpdesk serve --help`.
