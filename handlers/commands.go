@@ -145,7 +145,14 @@ func (a *App) dispatch(ctx context.Context, c *call, text string) any {
 // where, on which case, by whom, and how it ended. Never what anyone wrote:
 // the words of a question are a buyer's.
 func (a *App) logHandled(what, entry, name, caseID, user, result string) {
-	a.Log.Info(what+" handled", "entry", entry, what, name, "case_id", caseID, "user", user, "result", result)
+	attrs := []any{"entry", entry}
+	if name != "" {
+		attrs = append(attrs, what, name)
+	}
+	if caseID != "" {
+		attrs = append(attrs, "case_id", caseID)
+	}
+	a.Log.Info(what+" handled", append(attrs, "user", user, "result", result)...)
 }
 
 func usageError(lang string, cmd *command, msg string) *slack.Msg {
