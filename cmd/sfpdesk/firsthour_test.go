@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/bot/fakeslack"
@@ -131,5 +132,44 @@ func TestAFrenchAnswerToAnEnglishAgentIsNotWrongLanguage(t *testing.T) {
 	}
 	if len(notices) != 1 || !strings.Contains(notices[0], "Phone number") || strings.Contains(notices[0], "language") {
 		t.Errorf("want one notice, about the phone number and not the language; got %q", notices)
+	}
+}
+
+// TestDemoInBothLanguages: the demo plays in the bot's language, its own
+// checks pass whatever the language, and the transcript shows the day
+// where it changes, so that a reminder at 03:40 the next morning does not
+// read as time going backwards.
+func TestDemoInBothLanguages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole day twice")
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	reminder := time.Date(2026, 11, 24, 3, 40, 0, 0, paris)
+	for _, lang := range []string{bot.LangFR, bot.LangEN} {
+		t.Run(lang, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := runDemo([]string{"--lang", lang}, &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			text := out.String()
+			for _, want := range []string{bot.T(lang, "demo.channels"), "[" + bot.T(lang, "btn.take") + "]", "↳ " + bot.DayTime(reminder, lang) + " sfpdesk:"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("the %s transcript lacks %q", lang, want)
+				}
+			}
+			other := bot.LangEN
+			if lang == bot.LangEN {
+				other = bot.LangFR
+			}
+			if s := bot.T(other, "demo.channels"); strings.Contains(text, s) {
+				t.Errorf("the %s transcript speaks %s: %q", lang, other, s)
+			}
+		})
+	}
+	if got := demoLang(envOf(map[string]string{"SFPDESK_LANG": "en"})); got != "en" {
+		t.Errorf("demo language with SFPDESK_LANG=en: %q", got)
+	}
+	if got := demoLang(envOf(nil)); got != "fr" {
+		t.Errorf("demo language by default: %q, want the bot's default, fr", got)
 	}
 }
