@@ -179,7 +179,7 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 		if loc != nil {
 			t = t.In(loc)
 		}
-		return t.Format("2006-01-02")
+		return Date(t, l)
 	}
 	var lines []string
 	add := func(id string, args ...any) { lines = append(lines, T(l, id, args...)) }
@@ -256,7 +256,7 @@ func ClaimLapsed(c *sfp.Case, lang string) Message {
 // hours and minutes.
 func Days(d time.Duration, lang string) string {
 	if d >= 48*time.Hour {
-		return T(lang, "claim.days", int(d/(24*time.Hour)))
+		return Tn(lang, "claim.days", int(d/(24*time.Hour)), int(d/(24*time.Hour)))
 	}
 	return Duration(d, lang)
 }

@@ -35,6 +35,11 @@ func Date(t time.Time, lang string) string {
 	return t.Format("2 Jan 2006")
 }
 
+// PlainDate is a date and time as text where Slack cannot show it in the
+// reader's own zone (notifications, modal errors): DayTime with the offset
+// from UTC, which reads the same whatever t's location is called.
+func PlainDate(t time.Time, lang string) string { return DayTime(t, lang) + " " + zoneName(t) }
+
 // zoneName is t's offset from UTC the same way whatever its location is
 // called: "UTC", "UTC+1", "UTC+5:30". Zone abbreviations are not: a time
 // read back from the store has only its offset, and would show "+0100"

@@ -404,7 +404,7 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"refund amount of 3 decimals", sfp.KindRefundNotice, "refund.amount", "39.999", "refund.amount"},
 		{"refund amount zero", sfp.KindRefundNotice, "refund.amount", "0,00", "refund.amount"},
 		{"refund amount negative", sfp.KindRefundNotice, "refund.amount", "-5", "refund.amount"},
-		{"refund amount with a currency sign", sfp.KindRefundNotice, "refund.amount", "39,90 €", "refund.amount"},
+		{"refund amount with a currency sign", sfp.KindRefundNotice, "refund.amount", "39,90 €", "refund.amount"},
 		{"refund not an object", sfp.KindRefundNotice, "refund", []any{"39.90"}, "refund"},
 		{"refund currency missing", sfp.KindRefundNotice, "refund.currency", absent, "refund.currency"},
 		{"refund currency in lower case", sfp.KindRefundNotice, "refund.currency", "gbp", ""},

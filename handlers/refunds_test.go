@@ -25,7 +25,7 @@ func newRefunds(t *testing.T, start time.Time) *clocks {
 	return h
 }
 
-// refund creates a refund notice as intake would: 39,90 € refunded by
+// refund creates a refund notice as intake would: 39,90 € refunded by
 // Amazon CS for a late delivery, unless edit says otherwise.
 func (h *clocks) refund(received time.Time, edit func(r *sfp.Refund)) *sfp.Case {
 	h.t.Helper()
@@ -152,7 +152,7 @@ func TestRefundCommand(t *testing.T) {
 		mp         sfp.Marketplace
 	}{
 		{"a late delivery in euros", "refund acme 171-1234567-1234567 39,90 late_delivery",
-			"SFP-1001: the refund of 39,90 € on order 171-1234567-1234567 is posted to *acme*",
+			"SFP-1001: the refund of 39,90 € on order 171-1234567-1234567 is posted to *acme*",
 			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "late_delivery", RefundedBy: "amazon_cs"}, "amazon.fr"},
 		{"returnless, in the seller's marketplace's currency", "refund BRIT 171-1234567-7654321 12.5 Damaged returnless",
 			"the refund of £12.50 on order 171-1234567-7654321 is posted to *brit*",

@@ -254,7 +254,7 @@ func (a *App) moveTriage(ctx context.Context, cb slack.InteractionCallback, sell
 		return err
 	}
 	a.notify()
-	a.tellPrivately(ctx, cb, bot.T(a.Settings.Lang, "seller.moved", n, bot.Escape(seller)))
+	a.tellPrivately(ctx, cb, bot.Tn(a.Settings.Lang, "seller.moved", n, n, bot.Escape(seller)))
 	return nil
 }
 
