@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +147,17 @@ func TestDemoInBothLanguages(t *testing.T) {
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
 	reminder := time.Date(2026, 11, 24, 3, 40, 0, 0, paris)
+	// The README shows an excerpt of each, English first: every line of it
+	// must be a line the demo prints.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	excerpts := regexp.MustCompile("(?s)```\n(#cs-team\n.*?)```").FindAllStringSubmatch(string(readme), -1)
+	if len(excerpts) != 2 {
+		t.Fatalf("README has %d demo excerpts, want an English and a French one", len(excerpts))
+	}
+	excerpt := map[string]string{bot.LangEN: excerpts[0][1], bot.LangFR: excerpts[1][1]}
 	for _, lang := range []string{bot.LangFR, bot.LangEN} {
 		t.Run(lang, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -163,6 +176,15 @@ func TestDemoInBothLanguages(t *testing.T) {
 			}
 			if s := bot.T(other, "demo.channels"); strings.Contains(text, s) {
 				t.Errorf("the %s transcript speaks %s: %q", lang, other, s)
+			}
+			printed := map[string]bool{}
+			for _, l := range strings.Split(text, "\n") {
+				printed[l] = true
+			}
+			for _, l := range strings.Split(strings.TrimSpace(excerpt[lang]), "\n") {
+				if l != "" && !printed[l] {
+					t.Errorf("README's %s excerpt has a line the demo does not print: %q", lang, l)
+				}
 			}
 		})
 	}

@@ -110,9 +110,15 @@ func (t *transcript) blocks(raw json.RawMessage, fallback string) []string {
 			if b.Text != nil {
 				out = append(out, strings.Split(t.text(b.Text.Text), "\n")...)
 			}
+			// Slack shows a field's label above its value; on one line they
+			// take the colon of the language.
+			colon := ": "
+			if t.lang == bot.LangFR {
+				colon = "\u202f: "
+			}
 			var fs []string
 			for _, f := range b.Fields {
-				fs = append(fs, strings.ReplaceAll(t.text(f.Text), "\n", ": "))
+				fs = append(fs, strings.ReplaceAll(t.text(f.Text), "\n", colon))
 			}
 			if len(fs) > 0 {
 				out = append(out, strings.Join(fs, " · "))
