@@ -35,7 +35,7 @@ var (
 	kNextCase = []byte("next_case")
 )
 
-var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bClaimOpen}
+var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bCarrierByOrder, bClaimOpen}
 
 func createBuckets(btx *bbolt.Tx) error {
 	for _, b := range allBuckets {
