@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
 func TestGrammar(t *testing.T) {
@@ -94,6 +95,7 @@ func FuzzParseCommand(f *testing.F) {
 		"open 30d", "ask", "", "seller", "ask acme order", "ask acme order 1-2-3", "\xff\xfe", "ask a &lt;&gt;&amp;",
 		"refund a 171-1234567-1234567 1 not_returned returnless 2026-01-01", "refund a 171-1234567-1234567 1 other 2026-01-01",
 		"refund a 171-1234567-1234567 1 other returnless x", "seller set a region es-md",
+		"seller add a #acme-support amazon.fr", "seller add a #", "seller add a #Été", "ask a order 171-123 where?", "ask a order 12345678901 x",
 	} {
 		f.Add(s)
 	}
@@ -120,6 +122,14 @@ func FuzzParseCommand(f *testing.F) {
 			if utf8.ValidString(text) && !utf8.ValidString(v) {
 				t.Fatalf("%s = %q is not valid UTF-8", k, v)
 			}
+		}
+		// A channel is an ID, or a typed name the command looks up; an
+		// order id that parsed is a real one.
+		if ch, ok := args["channel"]; ok && !sfp.ValidChannelID(ch) && !channelNameRe.MatchString(ch) {
+			t.Fatalf("channel = %q from %q", ch, text)
+		}
+		if id, ok := args["order_id"]; ok && !sfp.ValidOrderID(id) {
+			t.Fatalf("order_id = %q from %q", id, text)
 		}
 	})
 }
