@@ -242,7 +242,12 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 		add("claim.paste.tracking", Escape(ev.Tracking))
 	}
 	if ev.DeliveryScan != "" {
-		add("claim.paste.scan", ev.DeliveryScan)
+		// Typed as YYYY-MM-DD in the form; pasted as the language writes dates.
+		scan := ev.DeliveryScan
+		if d, err := time.Parse("2006-01-02", scan); err == nil {
+			scan = Date(d, l)
+		}
+		add("claim.paste.scan", scan)
 	}
 	if ev.Justification != "" {
 		add("claim.paste.justification", Escape(ev.Justification))

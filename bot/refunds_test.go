@@ -367,7 +367,7 @@ func TestClaimMessage(t *testing.T) {
 			"paste this into your reimbursement request",
 			"```SFP reimbursement request\nOrder ID: 171-1234567-1234567\nRefund issued by Amazon customer service on 2 Nov 2026: 39,90 € (reason: Late delivery)\nAmount requested: 39,90 €",
 			"Details: Handed over on time &lt;@U0EVIL&gt; &amp; scanned",
-			"Tracking number: 1Z999AA10123456784", "Delivery scan: 2026-10-30", "https://photos.example/1.jpg",
+			"Tracking number: 1Z999AA10123456784", "Delivery scan: 30 Oct 2026", "https://photos.example/1.jpg",
 			"Filed by <@U0SELLER>",
 		}, "claim_status=CLM-1001"},
 		{LangFR, sfp.ClaimFiled, []string{
