@@ -384,7 +384,7 @@ func (w *Callbacks) Run(ctx context.Context) error {
 	w.init()
 	defer w.wg.Wait()
 	if w.Token == "" {
-		w.log().Info("callbacks paused: SFPDESK_INTAKE_TOKEN is not set, so answers cannot be signed")
+		// No intake API, so no callback can be owed: nothing to say.
 		<-ctx.Done()
 		return nil
 	}
@@ -780,11 +780,7 @@ func (w *Callbacks) record(ctx context.Context, sent *store.Callback, attempts [
 			if s, err := tx.Seller(c.Seller); err == nil && s.Lang != "" {
 				lang = s.Lang
 			}
-			host := cb.URL
-			if u, err := url.Parse(cb.URL); err == nil {
-				host = u.Host
-			}
-			text := T(lang, "callback.stopped", Escape(host), Escape(why))
+			text := T(lang, "callback.stopped", Escape(c.ReplyTarget()), Escape(why))
 			if _, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: c.Card.Channel, ThreadTS: c.Card.TS, ThreadOf: c.Card.OutboxID,
 				Text: Cut(text, MaxMessageText), CreatedAt: now,

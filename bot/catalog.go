@@ -58,3 +58,19 @@ func MessageIDs(lang string) []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// Tn is T for a sentence about n things: the id's ".one" form when n is
+// singular in lang (1 in English; 0 and 1 in French), else the id itself,
+// which is the plural. No sentence says "case(s)".
+func Tn(lang, id string, n int, args ...any) string {
+	one := n == 1
+	if lang == LangFR {
+		one = n == 0 || n == 1
+	}
+	if one {
+		if _, ok := catalog[LangEN][id+".one"]; ok {
+			id += ".one"
+		}
+	}
+	return T(lang, id, args...)
+}

@@ -210,7 +210,7 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 		if loc != nil {
 			t = t.In(loc)
 		}
-		return t.Format("2006-01-02")
+		return Date(t, l)
 	}
 	var lines []string
 	add := func(id string, args ...any) { lines = append(lines, T(l, id, args...)) }
@@ -242,7 +242,12 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 		add("claim.paste.tracking", Escape(ev.Tracking))
 	}
 	if ev.DeliveryScan != "" {
-		add("claim.paste.scan", Escape(ev.DeliveryScan))
+		// Typed as YYYY-MM-DD in the form; pasted as the language writes dates.
+		scan := ev.DeliveryScan
+		if d, err := time.Parse("2006-01-02", scan); err == nil {
+			scan = Date(d, l)
+		}
+		add("claim.paste.scan", Escape(scan))
 	}
 	if ev.Justification != "" {
 		add("claim.paste.justification", Escape(ev.Justification))
@@ -287,7 +292,7 @@ func ClaimLapsed(c *sfp.Case, lang string) Message {
 // hours and minutes.
 func Days(d time.Duration, lang string) string {
 	if d >= 48*time.Hour {
-		return T(lang, "claim.days", int(d/(24*time.Hour)))
+		return Tn(lang, "claim.days", int(d/(24*time.Hour)), int(d/(24*time.Hour)))
 	}
 	return Duration(d, lang)
 }

@@ -49,10 +49,10 @@ const (
 const BlockTakeOver = "take_over"
 
 // DateTag shows t in each reader's own time zone with Slack's date
-// formatting; fallback is what clients that cannot format it show.
+// formatting; the fallback, which notifications and clients that cannot
+// format it show, is PlainDate.
 func DateTag(t time.Time, lang string) string {
-	fallback := t.Format("2006-01-02 15:04 MST")
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), fallback)
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), PlainDate(t, lang))
 }
 
 // Mention of a Slack user.
@@ -221,13 +221,7 @@ func fromLine(c *sfp.Case, l string) string {
 }
 
 // FirstName is as much of a buyer's name as a card shows.
-func FirstName(name string) string {
-	f := strings.Fields(name)
-	if len(f) == 0 {
-		return ""
-	}
-	return Cut(f[0], 40)
-}
+func FirstName(name string) string { return Cut(sfp.FirstName(name), 40) }
 
 func stateLine(c *sfp.Case, l string) string {
 	s := T(l, "state."+string(c.State))

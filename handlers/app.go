@@ -30,6 +30,7 @@ type SlackAPI interface {
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
+	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
 }
 
 // Notifier is told when committed changes owe Slack messages.
@@ -100,6 +101,7 @@ type App struct {
 	purged      atomic.Bool // a scheduler sweep erased buyer data
 	compactions atomic.Int64
 	members     members
+	channelIDs  channelNames
 	initOnce    sync.Once
 	bg          pool
 	owned       sync.WaitGroup

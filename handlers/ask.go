@@ -55,14 +55,19 @@ func (a *App) cmdAsk(ctx context.Context, c *call) any {
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)
 	}
+	if cs != nil {
+		c.caseID = cs.ID
+	}
 	if cs == nil || c.mention {
 		// A mention's confirmation is the reply in its thread.
 		return nil
 	}
 	if cs.Triage {
-		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID, bot.Escape(cs.Seller)))
+		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID))
 	}
-	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID, bot.Escape(cs.Seller)))
+	// The public confirmation says where the answer will come; this one,
+	// which only the agent sees, says how to find the case again.
+	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID))
 }
 
 type askInput struct {

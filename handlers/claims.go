@@ -125,7 +125,7 @@ func claimable(c *sfp.Case, want sfp.StepAction, now time.Time, lang string) err
 		why := ""
 		if st.NoClaim == sfp.NoClaimWindowClosed {
 			// Modal errors are plain text: a date, not a <!date> tag.
-			why = bot.T(lang, "refund.noclaim.window_closed", c.ClaimBy.Format("2006-01-02 15:04 MST"))
+			why = bot.T(lang, "refund.noclaim.window_closed", bot.PlainDate(*c.ClaimBy, lang))
 		} else if st.NoClaim != "" {
 			why = bot.T(lang, "refund.noclaim."+string(st.NoClaim))
 		}
@@ -765,7 +765,7 @@ func (a *App) cmdClaims(ctx context.Context, c *call) any {
 		}
 		sums[cur] += it.amount.Minor
 	}
-	lines := []string{"*" + bot.T(c.lang, "claims.title", len(items), bot.Total(sums, mps, currencies)) + "*"}
+	lines := []string{"*" + bot.Tn(c.lang, "claims.title", len(items), len(items), bot.Total(sums, mps, currencies)) + "*"}
 	for i, it := range items {
 		if i == maxListed {
 			lines = append(lines, bot.T(c.lang, "lookup.more", len(items)-maxListed))

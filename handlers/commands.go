@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -52,6 +53,8 @@ type call struct {
 	// creates something and says whether this request is new: a mention
 	// redelivered by Slack must not open a second case.
 	guard func(store.Tx) (bool, error)
+	// caseID is the case the command made or read, for the log.
+	caseID string
 }
 
 func commandTable() []*command {
@@ -116,20 +119,43 @@ func (a *App) dispatch(ctx context.Context, c *call, text string) any {
 	if text == "" {
 		text = "help"
 	}
+	entry := "slash"
+	if c.mention {
+		entry = "mention"
+	}
 	cmd, rest := findCommand(a.table, text)
 	if cmd == nil {
+		a.logHandled("command", entry, "", "", c.user, "unknown")
 		word, _ := nextToken(text)
 		return ephemeral(bot.T(c.lang, "error.unknown", bot.EscapeCut(bot.Unescape(word), 40)))
 	}
 	if cmd.admin && !a.isAdmin(c.user) {
+		a.logHandled("command", entry, cmd.name, "", c.user, "forbidden")
 		return ephemeral(bot.T(c.lang, "error.forbidden"))
 	}
 	args, perr := parseArgs(cmd.args, rest)
 	if perr != nil {
+		a.logHandled("command", entry, cmd.name, "", c.user, "usage")
 		return usageError(c.lang, cmd, perr.text(c.lang))
 	}
 	c.cmd, c.args = cmd, args
-	return cmd.run(a, ctx, c)
+	reply := cmd.run(a, ctx, c)
+	a.logHandled("command", entry, cmd.name, cmp.Or(c.caseID, args["case"]), c.user, "done")
+	return reply
+}
+
+// logHandled records each command, button and form handled: what, from
+// where, on which case, by whom, and how it ended. Never what anyone wrote:
+// the words of a question are a buyer's.
+func (a *App) logHandled(what, entry, name, caseID, user, result string) {
+	attrs := []any{"entry", entry}
+	if name != "" {
+		attrs = append(attrs, what, name)
+	}
+	if caseID != "" {
+		attrs = append(attrs, "case_id", caseID)
+	}
+	a.Log.Info(what+" handled", append(attrs, "user", user, "result", result)...)
 }
 
 func usageError(lang string, cmd *command, msg string) *slack.Msg {

@@ -511,7 +511,13 @@ func (a *App) sendHeld(ctx context.Context, cb slack.InteractionCallback, caseID
 // language, and the kind the rules read (a received return's refund is the
 // seller's to make).
 func (a *App) replyCheck(tx store.Tx, c *sfp.Case) (lang, kind string) {
-	lang = prompts.BuyerLanguage(c.Customer.Language, c.Subject+"\n"+c.Body, c.Marketplace)
+	// The language rule is the buyer's: a reply bound for an agent is in
+	// whatever language seller and agent share, and the agent words what
+	// reaches the buyer. Its contents are still checked, since the agent
+	// may pass them on as they are.
+	if c.CallbackURL != "" {
+		lang = prompts.BuyerLanguage(c.Customer.Language, c.Subject+"\n"+c.Body, c.Marketplace)
+	}
 	kind = string(c.Kind)
 	if returnReceived(tx, c) {
 		kind = string(sfp.KindReturnReceived)

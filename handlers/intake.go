@@ -221,7 +221,7 @@ func (in *intakeRequest) asNewCase() newCase {
 		Kind: in.Kind, Seller: in.Seller, Marketplace: in.Marketplace, OrderID: in.OrderID,
 		ASIN: in.ASIN, SKU: in.SKU, Source: sfp.SourceIntake, SourceID: in.SourceID,
 		Customer: in.Customer, Subject: in.Subject, Body: in.Body, CallbackURL: in.CallbackURL,
-		ReceivedAt: in.ReceivedAt, Refund: in.Refund, Return: in.Return, By: intakeBy,
+		SourceName: in.SourceName, ReceivedAt: in.ReceivedAt, Refund: in.Refund, Return: in.Return, By: intakeBy,
 	}
 	// The refund clock runs from the return reaching the warehouse, not
 	// from when sfpdesk heard of it: 2 business days from arrival.
@@ -262,7 +262,7 @@ func (a *App) followUp(tx store.Tx, in *intakeRequest) (*sfp.Case, bool, error) 
 	// A case that came from Slack gains the integration's callback, so
 	// that the answer to this message reaches the buyer too.
 	if c.CallbackURL == "" {
-		c.CallbackURL = in.CallbackURL
+		c.CallbackURL, c.SourceName = in.CallbackURL, in.SourceName
 	}
 	if c.Card.Channel != "" {
 		if err := enqueueReply(tx, c, c.Card, followUpMessage(c, in, p.lang, reopened), now); err != nil {

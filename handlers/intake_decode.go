@@ -29,6 +29,8 @@ type intakeRequest struct {
 	// nothing.
 	ReceivedAt  time.Time
 	CallbackURL string
+	// SourceName names the integration on the card (optional).
+	SourceName string
 	// Refund is kept for a refund_notice only, Return for a
 	// return_received only; on other kinds they are checked and dropped.
 	// Refund.RefundedAt is nil when the request gave none: the refund
@@ -44,7 +46,7 @@ type intakeRequest struct {
 // order, whatever the order of its JSON.
 var intakeFields = []string{
 	"source_id", "kind", "seller", "marketplace", "order_id", "asin", "sku",
-	"customer.name", "customer.language", "subject", "body", "received_at", "callback_url",
+	"customer.name", "customer.language", "subject", "body", "received_at", "callback_url", "source_name",
 	"refund.amount", "refund.currency", "refund.reason", "refund.refunded_at", "refund.refunded_by",
 	"refund.returnless", "refund.outside_return_window", "refund.a_to_z_claim", "refund.note",
 	"return.received_at", "return.tracking", "return.carrier", "case_id",
@@ -60,6 +62,7 @@ const (
 	maxNote        = 2000
 	maxTracking    = 64
 	maxCallbackURL = 2048
+	maxSourceName  = 100
 	// futureSlack is how far ahead of our clock a time may be: clocks
 	// drift, but a message from tomorrow is a mistake.
 	futureSlack = 5 * time.Minute
@@ -211,6 +214,12 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 		}
 		in.CallbackURL = s
 	}
+
+	// source_name
+	if s, err = r.text("source_name", maxSourceName); err != nil {
+		return nil, err
+	}
+	in.SourceName = strings.Join(strings.Fields(s), " ")
 
 	// refund.*
 	refund, err := r.refund(k, now)

@@ -409,6 +409,9 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"callback to the metadata service in hexadecimal parts", sfp.KindProductQuestion, "callback_url", "https://0xa9.0xfe.0xa9.0xfe/cb", "callback_url"},
 		{"callback to a number that is no address", sfp.KindProductQuestion, "callback_url", "https://1.2.3.256/cb", "callback_url"},
 		{"callback to a public address in one number", sfp.KindProductQuestion, "callback_url", "https://134744072/cb", ""},
+		{"source name of 100 characters", sfp.KindProductQuestion, "source_name", long(100), ""},
+		{"source name of 101 characters", sfp.KindProductQuestion, "source_name", long(101), "source_name"},
+		{"source name a number", sfp.KindProductQuestion, "source_name", 7, "source_name"},
 		{"refund amount missing", sfp.KindRefundNotice, "refund.amount", absent, "refund.amount"},
 		{"refund missing altogether", sfp.KindRefundNotice, "refund", absent, "refund.amount"},
 		{"refund amount a JSON number", sfp.KindRefundNotice, "refund.amount", 39.9, "refund.amount"},
@@ -685,6 +688,34 @@ func TestIntakeCaseGetsTheSlackCard(t *testing.T) {
 	}
 	if strings.Contains(blocks, "Dupont") || strings.Contains(blocks, "<!channel>") {
 		t.Errorf("card shows more than the buyer's first name, or raw mrkdwn: %s", blocks)
+	}
+}
+
+// TestIntakeCardNamesTheIntegration: the card says where a reply goes in
+// the integration's own name, else by its host without the port.
+func TestIntakeCardNamesTheIntegration(t *testing.T) {
+	e := newIntakeEnv(t)
+	for _, tc := range []struct {
+		source, name string
+		want, not    string
+	}{
+		{"hd-named", "Zendesk", "goes back to Zendesk", "helpdesk.internal"},
+		{"hd-unnamed", "", "goes back to helpdesk.internal.", ":8080"},
+	} {
+		body := with(with(contactBody(sfp.KindProductQuestion), "source_id", tc.source), "callback_url", "http://helpdesk.internal:8080/cb")
+		if tc.name != "" {
+			body = with(body, "source_name", tc.name)
+		}
+		id := e.accept(body, http.StatusAccepted)
+		var card string
+		for _, m := range e.pending(acmeChannel) {
+			if m.CaseID == id {
+				card = blockText(m.Blocks)
+			}
+		}
+		if !strings.Contains(card, tc.want) || strings.Contains(card, tc.not) {
+			t.Errorf("%s: card wants %q and not %q: %s", tc.source, tc.want, tc.not, card)
+		}
 	}
 }
 

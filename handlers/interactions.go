@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -76,6 +77,7 @@ func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *s
 	default:
 		return
 	}
+	a.logHandled("action", "button", act.ActionID, act.Value, user, cmp.Or(sfp.ErrorCode(err), "ok"))
 	if err != nil {
 		a.tellPrivately(ctx, cb, a.errorReply(lang, nil, err).Text)
 	}

@@ -26,10 +26,13 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 		pre = a.precheckReply(ctx, m.channel, m.threadTS, text)
 	}
 	relayed := false
-	var checked *checkedReply
+	var (
+		checked        *checkedReply
+		caseID, result string
+	)
 	// Batched: replies arrive many at once, and share a commit.
 	err := a.Store.Batch(ctx, func(tx store.Tx) error {
-		relayed, checked = false, nil
+		relayed, checked, caseID, result = false, nil, "", ""
 		c, err := tx.CaseByMessage(m.channel, m.threadTS)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -42,17 +45,21 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 		}
 		now := a.Clock.Now()
 		text := strings.TrimSpace(m.text)
+		caseID = c.ID
 		switch {
 		case c.Card.Channel == m.channel && c.Card.TS == m.threadTS:
 			if strings.HasPrefix(text, internalPrefix) {
+				result = "note"
 				c.AddEvent(now, sfp.EventNote, m.user, "")
 				return tx.PutCase(c)
 			}
 			// A reply to a buyer that breaks a messaging rule waits for
 			// its author's decision (drafts.go).
 			if checked, err = a.checkReply(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
+				result = "held"
 				return err
 			}
+			result = "relayed"
 			if err := a.answerFromSlack(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m)); err != nil {
 				return err
 			}
@@ -66,12 +73,16 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 				return err
 			}
 			c.AddEvent(now, sfp.EventFollowUp, m.user, "")
+			result = "to_seller"
 		default:
 			return nil
 		}
 		relayed = true
 		return tx.PutCase(c)
 	})
+	if err == nil && result != "" {
+		a.logHandled("reply", "thread", "", caseID, m.user, result)
+	}
 	if err == nil && relayed {
 		a.notify()
 	}

@@ -74,6 +74,7 @@ func (a *App) cmdReturn(ctx context.Context, c *call) any {
 	if cs.DueAt != nil {
 		due = bot.DateTag(*cs.DueAt, c.lang)
 	}
+	c.caseID = cs.ID
 	if cs.Triage {
 		return ephemeral(bot.T(c.lang, "return.posted.triage", cs.ID, bot.Escape(cs.Seller), due))
 	}

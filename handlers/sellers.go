@@ -29,6 +29,13 @@ var (
 // waited in triage.
 func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 	name, channel, mp := c.args["seller"], c.args["channel"], sfp.Marketplace(c.args["marketplace"])
+	if strings.HasPrefix(channel, "#") {
+		id, ok := a.channelByName(ctx, channel)
+		if !ok {
+			return usageError(c.lang, c.cmd, bot.T(c.lang, "arg.channel_unknown", bot.Escape(channel)))
+		}
+		channel = id
+	}
 	var triaged int
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
 		s, err := tx.Seller(name)
@@ -270,7 +277,7 @@ func (a *App) moveTriage(ctx context.Context, cb slack.InteractionCallback, sell
 		return err
 	}
 	a.notify()
-	a.tellPrivately(ctx, cb, bot.T(a.Settings.Lang, "seller.moved", n, bot.Escape(seller)))
+	a.tellPrivately(ctx, cb, bot.Tn(a.Settings.Lang, "seller.moved", n, n, bot.Escape(seller)))
 	return nil
 }
 

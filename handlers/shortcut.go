@@ -98,6 +98,16 @@ func (a *App) sellerOptions(ctx context.Context, cb slack.InteractionCallback) a
 // onSubmit handles a modal's submission. Errors name the field's block so
 // that Slack shows them under it.
 func (a *App) onSubmit(ctx context.Context, cb slack.InteractionCallback) any {
+	reply := a.submit(ctx, cb)
+	result := "ok"
+	if r, ok := reply.(*slack.ViewSubmissionResponse); ok && r.ResponseAction == slack.RAErrors {
+		result = "invalid"
+	}
+	a.logHandled("form", "modal", cb.View.CallbackID, "", cb.User.ID, result)
+	return reply
+}
+
+func (a *App) submit(ctx context.Context, cb slack.InteractionCallback) any {
 	if refusal, ok := a.authorizeSubmission(ctx, cb); !ok {
 		return refusal
 	}

@@ -416,6 +416,12 @@ func TestTemplateDraftsInEveryLanguage(t *testing.T) {
 			if got, _ := DetectLanguage(d.Text); got != lang || d.Lang != lang {
 				t.Errorf("%s %s: written in %s (%s):\n%s", lang, kind, got, d.Lang, d.Text)
 			}
+			if strings.Contains(d.Text, "Dupont") {
+				t.Errorf("%s %s: the draft greets the buyer by more than the first name:\n%s", lang, kind, d.Text)
+			}
+			if kind != sfp.KindCSContact && !strings.Contains(d.Text, " Jean,") {
+				t.Errorf("%s %s: the draft does not greet the buyer by the first name:\n%s", lang, kind, d.Text)
+			}
 			if !strings.Contains(d.Text, GapMarker(lang)) || !strings.Contains(d.Text, "Aria") {
 				t.Errorf("%s %s: no gap or no product:\n%s", lang, kind, d.Text)
 			}

@@ -446,7 +446,7 @@ var settings = []setting{
 			}
 			q, err := sfp.ParseQuietHours(v)
 			if err != nil {
-				l.errorf("%s: write HH:MM-HH:MM in local time, e.g. 22:00-07:00", sfp.ErrorMessage(err))
+				l.errorf("%s", sfp.ErrorMessage(err))
 				return
 			}
 			c.QuietHours = q
@@ -803,6 +803,37 @@ func (l *loader) crossCheck(c *Config) {
 	}
 	if !c.UseModel() {
 		l.report(levelOK, "OPENAI_API_KEY", "not set: drafts come from templates")
+	}
+	l.remindersWithinDeadlines(c)
+}
+
+// remindersWithinDeadlines warns about a reminder as long as the deadline it
+// precedes: it would fall before the case arrived, so it never comes.
+func (l *loader) remindersWithinDeadlines(c *Config) {
+	if len(c.RemindBefore) == 0 {
+		return
+	}
+	longest := c.RemindBefore[0] // longest first
+	var (
+		kinds    []string
+		shortest sfp.Duration
+		short    time.Duration
+	)
+	for _, k := range sfp.Kinds {
+		d, ok := c.SLA.For(k)
+		if !ok {
+			continue
+		}
+		if cd, ok := d.Calendar(); ok && cd <= longest {
+			kinds = append(kinds, string(k))
+			if short == 0 || cd < short {
+				shortest, short = d, cd
+			}
+		}
+	}
+	if len(kinds) > 0 {
+		l.report(levelWarn, "SFPDESK_REMIND_BEFORE", "%s is not shorter than the %s deadline of %s, so that reminder would fall before the case arrives and never comes: "+
+			"keep every reminder shorter than %[2]s", joinDurations([]time.Duration{longest}), shortest, strings.Join(kinds, ", "))
 	}
 }
 

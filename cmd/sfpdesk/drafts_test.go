@@ -365,7 +365,7 @@ func TestDraftWithoutAModel(t *testing.T) {
 	h.Click(ctx, acmeChan, card.TS, marie, "draft_request")
 	draft := waitThread(t, h, card.TS, isDraft)
 	text := rendered(h, draft)
-	for _, want := range []string{"Bonjour Claire Rousseau", "les dimensions de « Lampe Aria »", "⟦à compléter⟧", "No messaging rule broken", "Template fallback_fr/v1"} {
+	for _, want := range []string{"Bonjour Claire,", "les dimensions de « Lampe Aria »", "⟦à compléter⟧", "No messaging rule broken", "Template fallback_fr/v1"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("template draft lacks %q:\n%s", want, text)
 		}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -81,6 +79,12 @@ func Manifest(publicURL string) string {
 	kv(1, "long_description", yamlString(appLongDescription))
 	kv(1, "background_color", yamlString("#232f3e"))
 	line(0, "features:")
+	// The Messages tab is where an agent's direct-message thread with the
+	// bot lives (where it cannot post in their channel); without it Slack
+	// tells people that sending messages to this app is turned off.
+	line(1, "app_home:")
+	kv(2, "messages_tab_enabled", "true")
+	kv(2, "messages_tab_read_only_enabled", "false")
 	line(1, "bot_user:")
 	kv(2, "display_name", "sfpdesk")
 	kv(2, "always_online", "true")
@@ -156,24 +160,10 @@ func parsePublicURL(s string) (string, error) {
 // runManifest is `sfpdesk manifest [--url https://host]`. It returns the
 // exit code: 0, or 2 for wrong usage.
 func runManifest(args []string, out, errOut io.Writer) int {
-	fs := flag.NewFlagSet("manifest", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+	fs := newFlags("manifest")
 	publicURL := fs.String("url", "", "public `https URL` of sfpdesk for HTTP mode; sets the command, events, interactivity and options URLs and turns Socket Mode off")
-	fs.Usage = func() {
-		fmt.Fprintln(errOut, "usage: sfpdesk manifest [--url https://host]")
-		fmt.Fprintln(errOut, "Prints the Slack app manifest (YAML); with no flags it is slack-manifest.yaml.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(errOut, "sfpdesk manifest: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, out, errOut, false); !ok {
+		return code
 	}
 	base := ""
 	if *publicURL != "" {

@@ -63,6 +63,9 @@ func TestManifestSocketMode(t *testing.T) {
 		"settings.event_subscriptions.bot_events[]": "app_mention,message.channels,message.groups,message.im",
 		"oauth_config.scopes.bot[]":                 strings.Join(wantScopes, ","),
 	}
+	// Agents' direct-message threads need the App Home's Messages tab.
+	want["features.app_home.messages_tab_enabled"] = "true"
+	want["features.app_home.messages_tab_read_only_enabled"] = "false"
 	for k, v := range want {
 		if m[k] != v {
 			t.Errorf("%s = %q, want %q", k, m[k], v)
@@ -143,9 +146,8 @@ func TestRunManifest(t *testing.T) {
 		{name: "url with a query", args: []string{"--url", "https://sfpdesk.example.com/?x=1"}, code: 2,
 			errOut: "sfpdesk manifest: --url: \"https://sfpdesk.example.com/?x=1\" has a user, query or fragment: …"},
 		{name: "stray argument", args: []string{"https://sfpdesk.example.com"}, code: 2,
-			errOut: "sfpdesk manifest: unexpected argument \"https://sfpdesk.example.com\"\nusage: sfpdesk manifest [--url https://host]\n…"},
-		{name: "unknown flag", args: []string{"--socket"}, code: 2, errOut: "flag provided but not defined: -socket\n…"},
-		{name: "help", args: []string{"-h"}, code: 0, errOut: "usage: sfpdesk manifest [--url https://host]\n…"},
+			errOut: "sfpdesk manifest: unexpected argument \"https://sfpdesk.example.com\"\nUsage: sfpdesk manifest [--url https://host]\n…"},
+		{name: "unknown flag", args: []string{"--socket"}, code: 2, errOut: "sfpdesk manifest: flag provided but not defined: -socket\n…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -206,7 +206,7 @@ func (d *DB) Check() error {
 // that dst is never half-written.
 func BackupFile(src, dst string, force bool) (int64, error) {
 	if _, err := os.Stat(src); err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
+		return 0, err
 	}
 	db, err := Open(src, &Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
 	if err != nil {
