@@ -57,7 +57,8 @@ type Tx interface {
 }
 
 // CaseTx reads and writes cases. PutCase keeps the look-up indexes (by
-// order, by message, open cases by seller) in step with the case.
+// order, by message, open cases by seller, cases by seller and received
+// time) in step with the case.
 type CaseTx interface {
 	NextCaseNumber() (uint64, error)
 	Case(id string) (*sfp.Case, error)
@@ -72,6 +73,12 @@ type CaseTx interface {
 	OpenCounts() (map[string]int, error)
 	// ForEachCase visits every case by number until fn returns false.
 	ForEachCase(fn func(*sfp.Case) bool) error
+	// CasesReceived visits the cases of seller ("" for every seller) whose
+	// ReceivedAt is in [from, to), by seller, then ReceivedAt, then number,
+	// until fn returns false. It reads an index by (seller, ReceivedAt)
+	// that PutCase keeps in the same transaction, so that the figures of a
+	// period cost what the period holds, not what the store holds.
+	CasesReceived(seller string, from, to time.Time, fn func(*sfp.Case) bool) error
 }
 
 // SellerTx reads and writes sellers and their routes.
