@@ -67,14 +67,14 @@ func (a *App) cmdStats(ctx context.Context, c *call) any {
 			}
 		}
 		from := now.Add(-time.Duration(days) * 24 * time.Hour)
-		return tx.CasesReceived(only, from, now, func(cs *sfp.Case) bool {
+		return tx.CasesReceived(only, from, now, func(cs sfp.Summary) bool {
 			f, ok := figs[cs.Seller]
 			if !ok {
 				nf := sfp.NewFigures(now, time.Duration(days)*24*time.Hour)
 				f = &nf
 				figs[cs.Seller] = f
 			}
-			f.Add(cs)
+			f.AddSummary(cs)
 			return true
 		})
 	})

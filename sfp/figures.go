@@ -43,23 +43,28 @@ func NewFigures(now time.Time, period time.Duration) Figures {
 
 // Add counts a case, if it is a question whose clock started in the
 // period.
-func (f *Figures) Add(c *Case) {
+func (f *Figures) Add(c *Case) { f.AddSummary(SummaryOf(c)) }
+
+// AddSummary counts a case from its summary, as a store's index by received
+// time gives it.
+func (f *Figures) AddSummary(c Summary) {
 	if !c.Kind.IsQuestion() || c.ReceivedAt.Before(f.From) || !c.ReceivedAt.Before(f.To) {
 		return
 	}
-	if noResponseNeeded(c) {
+	if c.NoResponseNeeded {
 		f.NoResponseNeeded++
 		return
 	}
+	answered, due := !c.AnsweredAt.IsZero(), !c.DueAt.IsZero()
 	switch {
-	case c.AnsweredAt != nil:
+	case answered:
 		f.Counted++
 		f.Answered++
 		f.ResponseTotal += max(0, c.AnsweredAt.Sub(c.ReceivedAt))
-		if c.DueAt != nil && c.AnsweredAt.After(*c.DueAt) {
+		if due && c.AnsweredAt.After(c.DueAt) {
 			f.Late++
 		}
-	case c.DueAt != nil && f.To.After(*c.DueAt):
+	case due && f.To.After(c.DueAt):
 		f.Counted++
 		f.Late++
 	}

@@ -73,12 +73,13 @@ type CaseTx interface {
 	OpenCounts() (map[string]int, error)
 	// ForEachCase visits every case by number until fn returns false.
 	ForEachCase(fn func(*sfp.Case) bool) error
-	// CasesReceived visits the cases of seller ("" for every seller) whose
+	// CasesReceived visits the summaries (sfp.SummaryOf, as of the case's
+	// last PutCase) of the cases of seller ("" for every seller) whose
 	// ReceivedAt is in [from, to), by seller, then ReceivedAt, then number,
-	// until fn returns false. It reads an index by (seller, ReceivedAt)
-	// that PutCase keeps in the same transaction, so that the figures of a
-	// period cost what the period holds, not what the store holds.
-	CasesReceived(seller string, from, to time.Time, fn func(*sfp.Case) bool) error
+	// until fn returns false. PutCase keeps the index it reads, by (seller,
+	// ReceivedAt), in the same transaction, so that the figures of a period
+	// cost what the period holds, not what the store holds.
+	CasesReceived(seller string, from, to time.Time, fn func(sfp.Summary) bool) error
 }
 
 // SellerTx reads and writes sellers and their routes.

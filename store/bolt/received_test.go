@@ -52,7 +52,7 @@ func TestReceivedIndexBuiltForAnOlderFile(t *testing.T) {
 	count := func(db *bolt.DB) int {
 		n := 0
 		err := db.View(ctx, func(tx store.Tx) error {
-			return tx.CasesReceived("acme", received, received.Add(time.Hour), func(*sfp.Case) bool { n++; return true })
+			return tx.CasesReceived("acme", received, received.Add(time.Hour), func(sfp.Summary) bool { n++; return true })
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -31,7 +31,7 @@ var (
 	bOutbox      = []byte("outbox")          // id(8) → message (encodeOutbox)
 	bOutboxQueue = []byte("outbox_queue")    // channel \x00 id(8) → ∅ (pending only)
 	bOutboxCase  = []byte("idx_outbox_case") // case \x00 id(8) → ∅
-	bReceived    = []byte("idx_received")    // seller \x00 received(8) number(8) → ∅
+	bReceived    = []byte("idx_received")    // seller \x00 received(8) number(8) → summary
 
 	kNextCase = []byte("next_case")
 )
@@ -41,19 +41,17 @@ var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, b
 // indexReceived builds the index by seller and received time over the
 // cases of a file written before it existed.
 func indexReceived(btx *bbolt.Tx) error {
-	idx := btx.Bucket(bReceived)
+	idx, events := btx.Bucket(bReceived), btx.Bucket(bEvents).Cursor()
 	return btx.Bucket(bCases).ForEach(func(k, v []byte) error {
-		var c struct {
-			Seller     string    `json:"seller"`
-			ReceivedAt time.Time `json:"received_at"`
-		}
 		if len(k) != 8 {
 			return fmt.Errorf("case key %x: not a number", k)
 		}
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("case %x: %w", k, err)
+		n := binary.BigEndian.Uint64(k)
+		c, _, err := decodeCase(n, v, events)
+		if err != nil {
+			return err
 		}
-		return idx.Put(receivedKey(c.Seller, c.ReceivedAt, binary.BigEndian.Uint64(k)), nil)
+		return idx.Put(receivedKey(c.Seller, c.ReceivedAt, n), encodeSummary(sfp.SummaryOf(c)))
 	})
 }
 
@@ -288,13 +286,17 @@ func (t *tx) PutCase(c *sfp.Case) error {
 			return err
 		}
 	}
-	if isNew || old.seller != now.seller || !old.received.Equal(now.received) {
-		if !isNew {
-			if err := t.bucket(bReceived).Delete(receivedKey(old.seller, old.received, c.Number)); err != nil {
-				return err
-			}
+	// The summary changes with nearly every write; it is written only
+	// when its bytes do.
+	rk := receivedKey(now.seller, now.received, c.Number)
+	if !isNew && (old.seller != now.seller || !old.received.Equal(now.received)) {
+		if err := t.bucket(bReceived).Delete(receivedKey(old.seller, old.received, c.Number)); err != nil {
+			return err
 		}
-		if err := t.bucket(bReceived).Put(receivedKey(now.seller, now.received, c.Number), nil); err != nil {
+	}
+	sum := encodeSummary(sfp.SummaryOf(c))
+	if !bytes.Equal(t.bucket(bReceived).Get(rk), sum) {
+		if err := t.bucket(bReceived).Put(rk, sum); err != nil {
 			return err
 		}
 	}
@@ -303,7 +305,7 @@ func (t *tx) PutCase(c *sfp.Case) error {
 }
 
 // receivedKey orders a seller's cases by the time their clock started,
-// then by number.
+// then by number; its value is the case's summary (summary.go).
 func receivedKey(seller string, at time.Time, n uint64) []byte {
 	k := make([]byte, 0, len(seller)+17)
 	k = append(append(k, seller...), 0)
@@ -376,7 +378,7 @@ func (t *tx) OpenCounts() (map[string]int, error) {
 	return out, nil
 }
 
-func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(*sfp.Case) bool) error {
+func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(sfp.Summary) bool) error {
 	b := t.bucket(bReceived)
 	if b == nil {
 		// A file from before the index, opened read-only: nothing built
@@ -385,7 +387,7 @@ func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(*sfp.Case)
 			if (seller != "" && c.Seller != seller) || c.ReceivedAt.Before(from) || !c.ReceivedAt.Before(to) {
 				return true
 			}
-			return fn(c)
+			return fn(sfp.SummaryOf(c))
 		})
 	}
 	if !from.Before(to) {
@@ -397,17 +399,17 @@ func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(*sfp.Case)
 	for {
 		// One seller's range at a time; with seller "" the first key at or
 		// after name \x01 is the next seller's, and a seek jumps to it.
-		k, _ := c.Seek(append(append(bytes.Clone(name), 0), u64(lo)...))
-		for ; k != nil; k, _ = c.Next() {
+		k, v := c.Seek(append(append(bytes.Clone(name), 0), u64(lo)...))
+		for ; k != nil; k, v = c.Next() {
 			i := len(k) - 17
 			if i < 0 || k[i] != 0 || !bytes.Equal(k[:i], name) || binary.BigEndian.Uint64(k[i+1:i+9]) >= hi {
 				break
 			}
-			cs, err := t.caseByNumber(binary.BigEndian.Uint64(k[i+9:]))
+			sum, err := decodeSummary(v)
 			if err != nil {
-				return err
+				return fmt.Errorf("case %d: %w", binary.BigEndian.Uint64(k[i+9:]), err)
 			}
-			if !fn(cs) {
+			if !fn(sum) {
 				return nil
 			}
 		}

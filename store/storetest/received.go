@@ -33,7 +33,7 @@ func testCasesReceived(t *testing.T, s store.Store) {
 	names := func(tx store.Tx, seller string, from, to time.Time, stopAfter int) string {
 		t.Helper()
 		var out []string
-		err := tx.CasesReceived(seller, from, to, func(c *sfp.Case) bool {
+		err := tx.CasesReceived(seller, from, to, func(c sfp.Summary) bool {
 			out = append(out, fmt.Sprintf("%s@%d%s", c.Seller, int(c.ReceivedAt.Sub(day).Hours()), ids[c.ID]))
 			return stopAfter == 0 || len(out) < stopAfter
 		})
@@ -117,10 +117,85 @@ func testCasesReceived(t *testing.T, s store.Store) {
 			t.Errorf("globex = %q, want %q", got, want)
 		}
 		var all []string
-		tx.CasesReceived("", time.Time{}, at(1000), func(c *sfp.Case) bool { all = append(all, c.ID); return true })
+		tx.CasesReceived("", time.Time{}, at(1000), func(c sfp.Summary) bool { all = append(all, c.ID); return true })
 		if len(all) != 10 || len(slices.Compact(slices.Sorted(slices.Values(all)))) != 10 {
 			t.Errorf("every seller over all time visits %d cases (%v), want each of the 10 once", len(all), all)
 		}
 		return nil
 	})
+
+	// The summary follows the case: answered, a refund with its claim
+	// filed then paid, "No response needed".
+	filed, paid := at(50), at(60)
+	err = s.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Case(later)
+		if err != nil {
+			return err
+		}
+		due, answered := at(28), at(29)
+		c.State, c.DueAt, c.AnsweredAt = sfp.StateAnswered, &due, &answered
+		c.Kind = sfp.KindRefundNotice
+		c.Refund = &sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, AToZClaim: true}
+		c.Claim = &sfp.Claim{ID: "CLM-1001", Status: string(sfp.ClaimPaid), Amount: sfp.Money{Minor: 2500, Currency: "EUR"},
+			History: []sfp.ClaimChange{{At: filed, Status: string(sfp.ClaimFiled)}, {At: paid, Status: string(sfp.ClaimPaid)}}}
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		c, err = tx.Case(moved)
+		if err != nil {
+			return err
+		}
+		c.State = sfp.StateNoResponseNeeded
+		c.AddEvent(at(3), sfp.EventNoResponse, "U1", "")
+		return tx.PutCase(c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		seen := 0
+		err := tx.CasesReceived("", time.Time{}, at(1000), func(got sfp.Summary) bool {
+			c, err := tx.Case(got.ID)
+			if err != nil {
+				t.Errorf("%s: %v", got.ID, err)
+				return true
+			}
+			if want := sfp.SummaryOf(c); !sameSummary(got, want) {
+				t.Errorf("summary of %s = %+v, want %+v", got.ID, got, want)
+			}
+			switch got.ID {
+			case later:
+				seen++
+				if got.Claim.SettledAt.IsZero() || !got.Claim.FiledAt.Equal(filed) || got.Refund.Minor != 3990 || !got.AToZ {
+					t.Errorf("refund's summary lost its claim or refund: %+v", got)
+				}
+			case moved:
+				seen++
+				if !got.NoResponseNeeded {
+					t.Errorf("no-response case's summary: %+v", got)
+				}
+			}
+			return true
+		})
+		if err != nil || seen != 2 {
+			t.Errorf("visited %d of the changed cases: %v", seen, err)
+		}
+		return nil
+	})
+}
+
+// sameSummary compares summaries with times as instants: a store need not
+// keep a time's zone.
+func sameSummary(a, b sfp.Summary) bool {
+	times := func(s *sfp.Summary) []*time.Time {
+		return []*time.Time{&s.ReceivedAt, &s.DueAt, &s.AnsweredAt, &s.Claim.FiledAt, &s.Claim.SettledAt}
+	}
+	ta, tb := times(&a), times(&b)
+	for i := range ta {
+		if !ta[i].Equal(*tb[i]) {
+			return false
+		}
+		*ta[i], *tb[i] = time.Time{}, time.Time{}
+	}
+	return a == b
 }
