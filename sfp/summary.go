@@ -29,6 +29,7 @@ type Summary struct {
 
 // ClaimSummary is what the report counts of a claim.
 type ClaimSummary struct {
+	ID     string `json:"id,omitempty"`
 	Status string `json:"status,omitempty"`
 	Amount Money  `json:"amount"`
 	// FiledAt is when it was first filed, SettledAt when it was paid or
@@ -53,7 +54,7 @@ func SummaryOf(c *Case) Summary {
 		s.Refund, s.AToZ = c.Refund.Amount, c.Refund.AToZClaim
 	}
 	if cl := c.Claim; cl != nil {
-		s.Claim = ClaimSummary{Status: cl.Status, Amount: cl.Amount}
+		s.Claim = ClaimSummary{ID: cl.ID, Status: cl.Status, Amount: cl.Amount}
 		if f, ok := cl.Filed(); ok {
 			s.Claim.FiledAt = f.At
 		}

@@ -45,6 +45,7 @@ func encodeSummary(s sfp.Summary) []byte {
 	at(s.DueAt)
 	at(s.AnsweredAt)
 	money(s.Refund)
+	str(s.Claim.ID)
 	str(s.Claim.Status)
 	money(s.Claim.Amount)
 	at(s.Claim.FiledAt)
@@ -92,7 +93,7 @@ func decodeSummary(b []byte) (sfp.Summary, error) {
 	s.ID, s.Seller, s.Kind, s.State = str(), str(), sfp.Kind(str()), sfp.State(str())
 	s.ReceivedAt, s.DueAt, s.AnsweredAt = at(), at(), at()
 	s.Refund = money()
-	s.Claim.Status = str()
+	s.Claim.ID, s.Claim.Status = str(), str()
 	s.Claim.Amount = money()
 	s.Claim.FiledAt, s.Claim.SettledAt = at(), at()
 	if bad {

@@ -1,0 +1,116 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sfpdesk/sfpdesk/sfp"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden chart")
+
+// goldenWeeks are eight weeks of a seller whose late-response rate climbs
+// over the Christmas rush, with an empty week (no rate) in the middle.
+func goldenWeeks() []Figures {
+	counts := []struct{ questions, counted, late int }{
+		{42, 40, 2}, {55, 52, 3}, {0, 0, 0}, {61, 60, 6}, {80, 78, 12}, {120, 118, 25}, {96, 90, 9}, {64, 50, 1},
+	}
+	out := make([]Figures, len(counts))
+	for i, c := range counts {
+		out[i] = Figures{Week: Week{2026, 42 + i}, Questions: c.questions,
+			Response: sfp.Figures{Counted: c.counted, Late: c.late}}
+	}
+	return out
+}
+
+func goldenLabels() Labels {
+	return Labels{Title: "acme · semaines 42 à 49", Rate: "Réponses en retard (%)", Volume: "Questions",
+		Week: func(w Week) string { return fmt.Sprintf("S%d", w.Number) }}
+}
+
+// The chart of fixed figures matches the golden image but for anti-aliasing
+// noise: a few pixels off by a little, none of the drawing missing.
+func TestChartMatchesGolden(t *testing.T) {
+	got, err := Chart(goldenWeeks(), goldenLabels())
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "chart.golden.png")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./report -run Golden -update writes it)", err)
+	}
+	if frac, err := differentPixels(got, want); err != nil {
+		t.Fatal(err)
+	} else if frac > 0.002 {
+		os.WriteFile(filepath.Join(t.TempDir(), "chart.png"), got, 0o644)
+		t.Errorf("%.2f %% of the pixels differ from the golden chart, want at most 0.2 %%", 100*frac)
+	}
+}
+
+// Another week's figures draw another chart: the comparison can fail.
+func TestChartShowsTheFigures(t *testing.T) {
+	weeks := goldenWeeks()
+	weeks[5].Response.Late, weeks[5].Questions = 2, 20
+	got, err := Chart(weeks, goldenLabels())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join("testdata", "chart.golden.png"))
+	if frac, err := differentPixels(got, want); err != nil {
+		t.Fatal(err)
+	} else if frac < 0.005 {
+		t.Errorf("changed figures changed only %.2f %% of the pixels", 100*frac)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width != 960 || cfg.Height != 960 {
+		t.Errorf("chart is %d×%d, want 960×960", cfg.Width, cfg.Height)
+	}
+}
+
+// differentPixels is the share of pixels whose colour differs by more than
+// a small step in any channel.
+func differentPixels(a, b []byte) (float64, error) {
+	ia, err := png.Decode(bytes.NewReader(a))
+	if err != nil {
+		return 0, err
+	}
+	ib, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	if ia.Bounds() != ib.Bounds() {
+		return 1, nil
+	}
+	r := ia.Bounds()
+	diff := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if far(ia, ib, x, y) {
+				diff++
+			}
+		}
+	}
+	return float64(diff) / float64(r.Dx()*r.Dy()), nil
+}
+
+func far(a, b image.Image, x, y int) bool {
+	r1, g1, b1, _ := a.At(x, y).RGBA()
+	r2, g2, b2, _ := b.At(x, y).RGBA()
+	d := func(p, q uint32) bool { return max(p, q)-min(p, q) > 24<<8 }
+	return d(r1, r2) || d(g1, g2) || d(b1, b2)
+}
