@@ -54,3 +54,34 @@ func FuzzParseWeek(f *testing.F) {
 		}
 	})
 }
+
+func TestSchedule(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	sc, ok, err := ParseSchedule("Mon 09:00")
+	if err != nil || !ok || sc != DefaultSchedule || sc.String() != "mon 09:00" {
+		t.Fatalf("ParseSchedule(Mon 09:00) = %v %v %v", sc, ok, err)
+	}
+	if _, ok, err := ParseSchedule("off"); ok || err != nil {
+		t.Errorf("off: ok %v, err %v", ok, err)
+	}
+	for _, bad := range []string{"", "monday 09:00", "mon 9:00", "mon 24:00", "mon 09:60", "mon", "09:00"} {
+		if _, _, err := ParseSchedule(bad); err == nil {
+			t.Errorf("ParseSchedule(%q) accepted", bad)
+		}
+	}
+	for _, tc := range []struct{ at, want string }{
+		{"2026-12-06 20:00", "2026-12-07 09:00"}, // Sunday evening
+		{"2026-12-07 08:59", "2026-12-07 09:00"},
+		{"2026-12-07 09:00", "2026-12-14 09:00"}, // strictly after
+		{"2026-03-27 12:00", "2026-03-30 09:00"}, // over the change to summer time
+	} {
+		at, _ := time.ParseInLocation("2006-01-02 15:04", tc.at, paris)
+		if got := DefaultSchedule.Next(at, paris).Format("2006-01-02 15:04"); got != tc.want {
+			t.Errorf("Next(%s) = %s, want %s", tc.at, got, tc.want)
+		}
+	}
+	monday, _ := time.ParseInLocation("2006-01-02 15:04", "2026-12-07 09:00", paris)
+	if w := ReportedWeek(monday, paris); w.String() != "2026-W49" {
+		t.Errorf("a report on Monday 7 December covers %v, want 2026-W49", w)
+	}
+}

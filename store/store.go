@@ -137,6 +137,11 @@ type DueTx interface {
 const (
 	OpPost   = "post"
 	OpUpdate = "update"
+	// OpPublishHome publishes the App Home of the user in Channel, built
+	// when it is sent: only the latest state of a Home is worth sending.
+	OpPublishHome = "publish_home"
+	// OpUpload uploads a file into Channel: Blocks hold it (bot.Upload).
+	OpUpload = "upload"
 )
 
 // Outbox message states.

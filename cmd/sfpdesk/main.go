@@ -24,6 +24,7 @@ Commands:
   manifest     [--url https://host]: print the Slack app manifest
   purge        --case SFP-… | --order …: erase one buyer's data now, with proof
   eval-drafts  [--templates] [--model NAME]: score drafted replies on the evaluation questions
+  report       --seller S [--week YYYY-Www] --out FILE.png: the weekly report's chart
 
 Configuration comes from the environment, then from .env (see .env.example).
 `
@@ -49,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBackup(args[1:], stdout, stderr)
 	case "purge":
 		return runPurge(args[1:], stdout, stderr)
+	case "report":
+		return runReport(args[1:], stdout, stderr)
 	case "manifest":
 		return runManifest(args[1:], stdout, stderr)
 	case "eval-drafts":

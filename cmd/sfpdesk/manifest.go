@@ -20,6 +20,7 @@ var botScopes = []struct{ name, why string }{
 	{"channels:read", "who is in a public seller channel: only its members see its cases"},
 	{"chat:write", "case cards, reminders, escalations and relayed answers"},
 	{"commands", "the /sfp command and the \"Send to seller\" shortcut"},
+	{"files:write", "the weekly report's chart, uploaded into each seller channel"},
 	{"groups:history", "replies in case threads of private seller channels"},
 	{"groups:read", "who is in a private seller channel: only its members see its cases"},
 	{"im:history", "what people write to sfpdesk in a direct message"},
@@ -27,9 +28,10 @@ var botScopes = []struct{ name, why string }{
 	{"users:read", "names of who asked, took and answered a case"},
 }
 
-// botEvents are the events sfpdesk handles: mentions, and messages in the
-// channels and direct messages it is in (replies in case threads).
-var botEvents = []string{"app_mention", "message.channels", "message.groups", "message.im"}
+// botEvents are the events sfpdesk handles: its App Home opened, mentions,
+// and messages in the channels and direct messages it is in (replies in
+// case threads).
+var botEvents = []string{"app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"}
 
 const (
 	appDescription = "Amazon Seller Fulfilled Prime desk: buyer questions, CS contacts, returns and refunds as Slack cases, on Amazon's clock."
@@ -84,6 +86,12 @@ func Manifest(publicURL string) string {
 	line(1, "bot_user:")
 	kv(2, "display_name", "sfpdesk")
 	kv(2, "always_online", "true")
+	// The Home tab is each person's queue; the Messages tab stays, for what
+	// people write to sfpdesk directly.
+	line(1, "app_home:")
+	kv(2, "home_tab_enabled", "true")
+	kv(2, "messages_tab_enabled", "true")
+	kv(2, "messages_tab_read_only_enabled", "false")
 	line(1, "slash_commands:")
 	line(2, "- command: /sfp")
 	if base != "" {
