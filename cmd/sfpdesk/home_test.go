@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
+	"github.com/sfpdesk/sfpdesk/store/bolt"
 )
 
 func openHome(t *testing.T, h *harness, user string) {
@@ -167,7 +169,7 @@ func TestAppHomeWithinLimits(t *testing.T) {
 }
 
 // fillDesk routes n sellers to channels that user is in, and writes open
-// questions spread over them, due over the next two days.
+// questions spread over them, received over the last eight weeks.
 func fillDesk(tx store.Tx, h *harness, sellers, cases int, user string) error {
 	now := h.Clock.Now()
 	for s := range sellers {
@@ -177,12 +179,14 @@ func fillDesk(tx store.Tx, h *harness, sellers, cases int, user string) error {
 			return err
 		}
 	}
+	// Received over the last eight weeks, newest first.
+	spread := 8 * 7 * 24 * time.Hour / time.Duration(cases)
 	for i := range cases {
 		n, err := tx.NextCaseNumber()
 		if err != nil {
 			return err
 		}
-		received := now.Add(-time.Duration(i) * time.Minute)
+		received := now.Add(-time.Duration(i) * spread)
 		due := received.Add(24 * time.Hour)
 		ch := fmt.Sprintf("C0FILL%02d", i%sellers)
 		c := &sfp.Case{ID: sfp.CaseID(n), Number: n, Kind: sfp.KindProductQuestion, State: sfp.StateOpen,
@@ -193,4 +197,41 @@ func fillDesk(tx store.Tx, h *harness, sellers, cases int, user string) error {
 		}
 	}
 	return nil
+}
+
+// A Home queued when the bot stopped (or crashed) is published by the next
+// run: the publish waits in the outbox like any message.
+func TestHomePublishSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	h, err := startHarness(ctx, harnessOptions{Dir: dir, Start: monday})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Stop()
+	// The bot stops; marie's Home waits in the outbox as a crash leaves it.
+	if err := h.StopBot(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "sfpdesk.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.Enqueue(&store.OutboxMessage{Channel: marie, Op: store.OpPublishHome, CreatedAt: monday})
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, err := startHarness(ctx, harnessOptions{Dir: dir, Start: monday.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h2.Stop()
+	h2.Fake.AddUser(marie, "marie", "Marie", false)
+	settle(t, h2)
+	if _, ok := h2.Fake.HomeView(marie); !ok {
+		t.Error("the Home queued before the restart was never published")
+	}
 }
