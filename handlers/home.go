@@ -277,7 +277,7 @@ func (a *App) homeData(ctx context.Context, user string) (homeData, []string, er
 		switch {
 		case c.TakenBy == user:
 			d.taken = append(d.taken, c)
-		case c.ClaimToFile():
+		case claimToFile(c, now):
 			d.claims = append(d.claims, c)
 		default:
 			d.open = append(d.open, c)
@@ -382,7 +382,8 @@ func (a *App) homeBlocks(ctx context.Context, d homeData) []slack.Block {
 func (a *App) homeCase(ctx context.Context, c *sfp.Case, l string, now time.Time) []slack.Block {
 	line := bot.CaseLine(c, l, now)
 	if c.Subject != "" && c.PurgedAt == nil {
-		line += "\n" + bot.EscapeCut(c.Subject, 200)
+		// As on the card: the buyer's contact data masked, the text cut.
+		line += "\n" + bot.EscapeCut(a.masker(c)(c.Subject), 200)
 	}
 	out := []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, line, false, false), nil, a.cardButton(ctx, c, l))}
 	var buttons []slack.BlockElement

@@ -135,6 +135,16 @@ func TestAppHome(t *testing.T) {
 		}
 	})
 
+	t.Run("a refund whose claim is still to file shows with its amount at stake", func(t *testing.T) {
+		slash(t, h, karim, csChan, "refund acme 402-1234567-1234567 39,90 damaged")
+		openHome(t, h, marie)
+		text, _ := homeText(t, h, marie)
+		i := strings.Index(text, "Claims to file (1)")
+		if i < 0 || !strings.Contains(text[i:], "402-1234567-1234567") || !strings.Contains(text[i:], "At stake: 39,90 €") {
+			t.Errorf("Home lacks the claim to file on 402-1234567-1234567:\n%s", text)
+		}
+	})
+
 	t.Run("the Home speaks the seller's language", func(t *testing.T) {
 		slash(t, h, lea, csChan, "seller set acme lang fr")
 		openHome(t, h, otto)
