@@ -126,6 +126,7 @@ func (a *App) onHomeOpened(ctx context.Context, user string) error {
 // message the outbox delivered: one about a case queues the Home of
 // everyone who can see that case. It is the outbox's Delivered hook.
 func (a *App) Delivered(tx store.Tx, m *store.OutboxMessage) error {
+	a.init()
 	if m.CaseID == "" || m.Op == store.OpPublishHome {
 		return nil
 	}

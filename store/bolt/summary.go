@@ -61,6 +61,9 @@ func decodeSummary(b []byte) (sfp.Summary, error) {
 		return s, errSummary
 	}
 	flags := b[1]
+	if flags&^3 != 0 {
+		return s, errSummary
+	}
 	b = b[2:]
 	bad := false
 	str := func() string {
@@ -96,7 +99,7 @@ func decodeSummary(b []byte) (sfp.Summary, error) {
 	s.Claim.ID, s.Claim.Status = str(), str()
 	s.Claim.Amount = money()
 	s.Claim.FiledAt, s.Claim.SettledAt = at(), at()
-	if bad {
+	if bad || len(b) != 0 {
 		return sfp.Summary{}, errSummary
 	}
 	return s, nil
