@@ -61,22 +61,18 @@ const kindAToZ = sfp.Kind("a_to_z_claim")
 const lookBack = 120 * 24 * time.Hour
 
 // Weeks counts the figures of the n weeks ending with last, oldest first,
-// in the seller's time zone. now bounds the last week: a question whose
-// deadline is still ahead weighs neither way.
+// in the seller's time zone. A question whose deadline is still ahead at
+// now weighs neither way.
 func Weeks(tx store.Tx, seller string, last Week, n int, loc *time.Location, now time.Time) ([]Figures, error) {
 	out := make([]Figures, n)
 	starts := make([]time.Time, n+1)
 	for i := range n {
 		w := last.Add(i - n + 1)
 		starts[i] = w.Start(loc)
-		end := w.End(loc)
-		if now.Before(end) {
-			end = now
-		}
-		if end.Before(starts[i]) {
-			end = starts[i]
-		}
-		out[i] = Figures{Week: w, Response: sfp.Figures{From: starts[i], To: end},
+		// The week holds the questions received in it (weekOf below);
+		// whether one unanswered is late yet is a matter of now, as in
+		// /sfp stats, however long ago its week was.
+		out[i] = Figures{Week: w, Response: sfp.Figures{From: starts[i], To: now},
 			Refunds: Amounts{}, Filed: Amounts{}, Paid: Amounts{}, AtStake: Amounts{}}
 	}
 	starts[n] = last.End(loc)
