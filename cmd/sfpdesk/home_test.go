@@ -113,6 +113,30 @@ func TestAppHome(t *testing.T) {
 		}
 	})
 
+	t.Run("changes in quick succession refresh a Home at most once a minute", func(t *testing.T) {
+		from := len(h.Fake.Views())
+		slash(t, h, karim, csChan, "ask acme Is the strap leather?")
+		slash(t, h, karim, csChan, "ask acme Is the strap vegan?")
+		homeClick(t, h, marie, marie, "case_take", "SFP-1002")
+		var times []time.Time
+		for _, v := range h.Fake.Views()[from:] {
+			if v.Method == "views.publish" && v.User == otto {
+				times = append(times, v.Time)
+			}
+		}
+		if len(times) == 0 {
+			t.Fatal("otto's Home did not follow the changes")
+		}
+		for i := 1; i < len(times); i++ {
+			if d := times[i].Sub(times[i-1]); d < time.Minute {
+				t.Errorf("otto's Home published twice %v apart", d)
+			}
+		}
+		if text, _ := homeText(t, h, otto); !strings.Contains(text, "SFP-1004") || !strings.Contains(text, "Cases you took (0)") {
+			t.Errorf("otto's Home misses the last changes:\n%s", text)
+		}
+	})
+
 	t.Run("a click from someone who may not see the case does nothing", func(t *testing.T) {
 		homeClick(t, h, sam, marie, "case_answered", "SFP-1002")
 		if c := loadCase(t, h, "SFP-1002"); c.State != sfp.StateOpen {
