@@ -91,7 +91,10 @@ type chartUpload struct {
 
 // fireReport queues the week's report in each of the seller's channels,
 // and the next week's report in the due index. With SFPDESK_REPORT off,
-// or a seller no longer routed, the entry goes without a successor.
+// or a seller no longer routed, the entry goes without a successor. The
+// figures and the chart are read and drawn when the outbox sends the
+// report, outside the scheduler's write transaction: every seller's report
+// falls due at the same minute.
 func (a *App) fireReport(tx store.Tx, e store.DueEntry, now time.Time) error {
 	sc := a.Settings.Report
 	s, err := tx.Seller(e.Detail)
@@ -107,17 +110,12 @@ func (a *App) fireReport(tx store.Tx, e store.DueEntry, now time.Time) error {
 	}
 	p := a.prefs(tx, s.Name)
 	week := report.ReportedWeek(e.At, p.loc)
-	weeks, err := report.Weeks(tx, s.Name, week, 1, p.loc, now)
-	if err != nil {
-		return err
-	}
-	text := weekText(p.lang, s.Name, weeks[0], p.loc)
 	payload, err := json.Marshal(chartUpload{Seller: s.Name, Week: week.String()})
 	if err != nil {
 		return err
 	}
 	for _, ch := range channels {
-		if _, err := tx.Enqueue(&store.OutboxMessage{Channel: ch, Op: store.OpUpload, Text: text, Blocks: payload, CreatedAt: now}); err != nil {
+		if _, err := tx.Enqueue(&store.OutboxMessage{Channel: ch, Op: store.OpUpload, Blocks: payload, CreatedAt: now}); err != nil {
 			return err
 		}
 	}
@@ -189,6 +187,15 @@ func marketplaceOf(currency string) sfp.Marketplace {
 // (the zero Week: the last whole week), in the seller's language and time
 // zone: the chart the weekly report uploads, and `sfpdesk report` writes.
 func (a *App) WeeklyChart(ctx context.Context, seller string, week report.Week) ([]byte, error) {
+	weeks, p, err := a.weeks(ctx, seller, week)
+	if err != nil {
+		return nil, err
+	}
+	return chart(weeks, seller, p.lang)
+}
+
+// weeks reads the figures of the reportWeeks weeks ending with week.
+func (a *App) weeks(ctx context.Context, seller string, week report.Week) ([]report.Figures, sellerPrefs, error) {
 	a.init()
 	var weeks []report.Figures
 	var p sellerPrefs
@@ -206,12 +213,13 @@ func (a *App) WeeklyChart(ctx context.Context, seller string, week report.Week) 
 		weeks, err = report.Weeks(tx, seller, week, reportWeeks, p.loc, a.Clock.Now())
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	l := p.lang
+	return weeks, p, err
+}
+
+func chart(weeks []report.Figures, seller, l string) ([]byte, error) {
+	last := weeks[len(weeks)-1].Week
 	return report.Chart(weeks, report.Labels{
-		Title:  bot.T(l, "report.chart", seller, weeks[0].Week.Number, week.Number),
+		Title:  bot.T(l, "report.chart", seller, weeks[0].Week.Number, last.Number),
 		Rate:   bot.T(l, "report.chart_rate"),
 		Volume: bot.T(l, "report.chart_vol"),
 		Week:   func(w report.Week) string { return bot.T(l, "report.chart_week", w.Number) },
@@ -229,18 +237,20 @@ func (a *App) uploadChart(ctx context.Context, m *store.OutboxMessage) error {
 	if err != nil {
 		return slack.SlackErrorResponse{Err: "invalid_arguments"}
 	}
-	png, err := a.WeeklyChart(ctx, up.Seller, week)
+	weeks, p, err := a.weeks(ctx, up.Seller, week)
 	if err != nil {
 		return err
 	}
-	lang := a.Settings.Lang
-	a.Store.View(ctx, func(tx store.Tx) error { lang = a.prefs(tx, up.Seller).lang; return nil })
+	png, err := chart(weeks, up.Seller, p.lang)
+	if err != nil {
+		return err
+	}
 	_, err = a.Slack.UploadFileContext(ctx, slack.UploadFileParameters{
 		Reader: bytes.NewReader(png), FileSize: len(png),
 		Filename: fmt.Sprintf("sfpdesk-%s-%s.png", up.Seller, up.Week),
-		Title:    bot.T(lang, "report.title", up.Seller, up.Week),
-		AltTxt:   bot.T(lang, "report.chart_alt"),
-		Channel:  m.Channel, InitialComment: m.Text,
+		Title:    bot.T(p.lang, "report.title", up.Seller, up.Week),
+		AltTxt:   bot.T(p.lang, "report.chart_alt"),
+		Channel:  m.Channel, InitialComment: weekText(p.lang, up.Seller, weeks[len(weeks)-1], p.loc),
 	})
 	return err
 }
