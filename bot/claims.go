@@ -24,6 +24,9 @@ const (
 	FieldPhotos        = "photos"
 	FieldAmount        = "amount"
 	FieldStatus        = "status"
+	// FieldInfoBy is the day by which the information a claim's "more
+	// information requested" asks for is due.
+	FieldInfoBy = "info_by"
 )
 
 // StatusLabel is a claim status in words.
@@ -109,8 +112,11 @@ func textInput(block, label, hint, initial string, multiline, optional bool) *sl
 	return in
 }
 
+// ClaimStatusModal asks for a claim's next status and, for "more
+// information requested", by when (infoBy, YYYY-MM-DD, offered).
+//
 // ClaimStatusModal offers the statuses a claim may move to next.
-func ClaimStatusModal(cl *sfp.Claim, lang string) slack.ModalViewRequest {
+func ClaimStatusModal(cl *sfp.Claim, lang, infoBy string) slack.ModalViewRequest {
 	l := lang
 	var opts []*slack.OptionBlockObject
 	for _, s := range sfp.ClaimStatus(cl.Status).Next() {
@@ -130,8 +136,30 @@ func ClaimStatusModal(cl *sfp.Claim, lang string) slack.ModalViewRequest {
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
 			section(T(l, "claim.status_modal.text", cl.ID, T(l, "claim.type."+cl.Type), StatusLabel(l, cl.Status))),
 			slack.NewInputBlock(FieldStatus, plain(T(l, "claim.field.status"), 2000), nil, sel),
+			infoByInput(cl, l, infoBy),
 		}},
 	}
+}
+
+func infoByInput(cl *sfp.Claim, l, infoBy string) *slack.InputBlock {
+	dp := slack.NewDatePickerBlockElement(FieldInfoBy)
+	dp.InitialDate = infoBy
+	in := slack.NewInputBlock(FieldInfoBy, plain(T(l, "claim.more_info.by"), 2000), plain(T(l, "claim.more_info.by_hint"), 2000), dp)
+	in.Optional = true
+	return in
+}
+
+// InfoReminder reminds, in the refund card's thread, that the information
+// asked for on a claim is due; lapsed says that its day has passed.
+func InfoReminder(c *sfp.Case, cl *sfp.Claim, who string, left time.Duration, lapsed bool, lang string) Message {
+	s := T(lang, "claim.more_info.remind", who, cl.ID, c.OrderID, DateTag(*cl.InfoDue, lang), Days(left, lang))
+	if lapsed {
+		s = T(lang, "claim.more_info.lapsed", who, cl.ID, c.OrderID, DateTag(*cl.InfoDue, lang))
+	}
+	return Message{Text: s, Blocks: []slack.Block{
+		section(s),
+		slack.NewActionBlock("claim_info", button(ActionClaimStatus, T(lang, "btn.claim_status"), cl.ID, "")),
+	}}
 }
 
 // ClaimMessage is a claim's message in the refund card's thread: where it
@@ -142,6 +170,9 @@ func ClaimMessage(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location) M
 	l := lang
 	mp := cl.Marketplace
 	head := T(l, "claim.message.title", cl.ID, T(l, "claim.type."+cl.Type), StatusLabel(l, cl.Status), cl.Amount.Format(mp))
+	if cl.InfoDue != nil && cl.Status == string(sfp.ClaimMoreInfoRequested) {
+		head += "\n" + T(l, "claim.more_info.due", DateTag(*cl.InfoDue, l))
+	}
 	blocks := []slack.Block{section(head)}
 	paste := T(l, "claim.message.paste")
 	if cl.Type == sfp.ClaimTypeCarrier {

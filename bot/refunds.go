@@ -102,15 +102,23 @@ func returnLine(r *sfp.Refund, l string) string {
 func stepText(c *sfp.Case, st sfp.Step, l string) string {
 	var s string
 	switch {
-	case c.Claim != nil && c.Claim.CaseID == c.ID:
-		cl := c.Claim
+	case OwnClaim(c) != nil:
+		cl := OwnClaim(c)
 		s = T(l, "refund.step.own", cl.ID, T(l, "claim.type."+cl.Type), StatusLabel(l, cl.Status), cl.Amount.Format(c.Marketplace))
 	case st.NoClaim == sfp.NoClaimExists:
-		where := ChannelLink(c.Claim.Message.Channel)
+		other := c.Claim
+		if c.CarrierClaim != nil && c.CarrierClaim.ID == st.ClaimID {
+			other = c.CarrierClaim
+		}
+		where := ChannelLink(other.Message.Channel)
 		if where == "" {
 			where = ChannelLink(c.Channel)
 		}
-		s = T(l, "refund.step.exists", st.ClaimID, c.Claim.CaseID, where, c.Claim.CaseID)
+		id := "refund.step.exists"
+		if other.Type == sfp.ClaimTypeCarrier {
+			id = "refund.step.exists_carrier"
+		}
+		s = T(l, id, st.ClaimID, other.CaseID, where, other.CaseID)
 	case st.Action == sfp.StepClaim && c.ClaimBy != nil:
 		s = T(l, "refund.step.claim", DateTag(*c.ClaimBy, l))
 	case st.Action == sfp.StepClaim:
@@ -123,7 +131,24 @@ func stepText(c *sfp.Case, st sfp.Step, l string) string {
 	if st.Hint != "" && st.NoClaim != sfp.NoClaimExists {
 		s += "\n_" + T(l, "refund.hint."+string(st.Hint)) + "_"
 	}
+	if OwnClaim(c) == nil && (st.Action == sfp.StepClaim || st.Action == sfp.StepCarrierClaim) {
+		s += "\n*" + T(l, "refund.evidence_title") + "* " + T(l, "refund.evidence."+string(reasonOf(c.Refund.Reason)))
+	}
+	if c.Refund.AToZClaim && st.Action == sfp.StepCarrierClaim {
+		s += "\n" + T(l, "refund.noclaim.a_to_z_claim")
+	}
 	return s
+}
+
+// OwnClaim returns the claim filed from the case itself, of either type,
+// or nil.
+func OwnClaim(c *sfp.Case) *sfp.Claim {
+	for _, cl := range []*sfp.Claim{c.Claim, c.CarrierClaim} {
+		if cl != nil && cl.CaseID == c.ID {
+			return cl
+		}
+	}
+	return nil
 }
 
 // NoClaimText explains, in lang, why no reimbursement claim can succeed on
@@ -147,9 +172,9 @@ func NoClaimText(c *sfp.Case, st sfp.Step, l string) string {
 func refundActions(c *sfp.Case, st sfp.Step, l string) []slack.BlockElement {
 	var acts []slack.BlockElement
 	switch {
-	case c.Claim != nil && c.Claim.CaseID == c.ID:
-		if len(sfp.ClaimStatus(c.Claim.Status).Next()) > 0 {
-			acts = append(acts, button(ActionClaimStatus, T(l, "btn.claim_status"), c.Claim.ID, ""))
+	case OwnClaim(c) != nil:
+		if own := OwnClaim(c); len(sfp.ClaimStatus(own.Status).Next()) > 0 {
+			acts = append(acts, button(ActionClaimStatus, T(l, "btn.claim_status"), own.ID, ""))
 		}
 	case st.Action == sfp.StepClaim:
 		acts = append(acts, button(ActionClaimFile, T(l, "btn.claim"), c.ID, slack.StylePrimary))

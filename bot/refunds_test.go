@@ -81,10 +81,14 @@ func actionIDs(m Message) []string {
 
 // refundExpectation is the policy in the words of DESIGN §1, written apart
 // from sfp.NextStep so that the card is checked against the policy and not
-// against itself: only refunds by Amazon CS qualify, none on an order with
-// an A-to-z claim, missing tracking is the seller's own doing, and losses
-// in transit go to the carrier.
+// against itself: losses and damage in transit go to the carrier whoever
+// refunded; otherwise only refunds by Amazon CS qualify, none on an order
+// with an A-to-z claim, and missing tracking is the seller's own doing.
 func refundExpectation(reason sfp.RefundReason, by sfp.RefundedBy, atoz bool) (button string, why sfp.NoClaimReason, hint sfp.Hint) {
+	switch reason {
+	case sfp.ReasonLostInTransit, sfp.ReasonDamagedInTransit:
+		return ActionCarrierClaim, sfp.NoClaimCarrierLoss, sfp.HintContactCarrier
+	}
 	switch {
 	case by == sfp.RefundedBySeller:
 		return "", sfp.NoClaimSellerRefund, ""
@@ -96,12 +100,14 @@ func refundExpectation(reason sfp.RefundReason, by sfp.RefundedBy, atoz bool) (b
 	switch reason {
 	case sfp.ReasonNoTracking:
 		return "", sfp.NoClaimNoTracking, ""
-	case sfp.ReasonLostInTransit, sfp.ReasonDamagedInTransit:
-		return ActionCarrierClaim, sfp.NoClaimCarrierLoss, sfp.HintContactCarrier
 	case sfp.ReasonDefective, sfp.ReasonDamaged, sfp.ReasonMissingParts, sfp.ReasonWrongItem:
 		return ActionClaimFile, "", sfp.HintItemCondition
 	case sfp.ReasonNoLongerNeeded:
 		return ActionClaimFile, "", sfp.HintReturnShipping
+	case sfp.ReasonDeliveredNotReceived:
+		return ActionClaimFile, "", sfp.HintProofOfDelivery
+	case sfp.ReasonNotReturned:
+		return ActionClaimFile, "", sfp.HintReturnNotScanned
 	}
 	return ActionClaimFile, "", ""
 }
@@ -128,9 +134,10 @@ func TestRefundCardByReasonIssuerAndAToZ(t *testing.T) {
 						}
 						switch button {
 						case ActionClaimFile:
-							want = append(want, T(lang, "refund.step.claim", DateTag(refundClaimBy, lang)))
+							want = append(want, T(lang, "refund.step.claim", DateTag(refundClaimBy, lang)),
+								T(lang, "refund.evidence."+string(reason)))
 						case ActionCarrierClaim:
-							want = append(want, T(lang, "refund.step.carrier"))
+							want = append(want, T(lang, "refund.step.carrier"), T(lang, "refund.evidence."+string(reason)))
 						default:
 							want = append(want, T(lang, "refund.step.none"))
 						}
@@ -411,7 +418,7 @@ func TestClaimModals(t *testing.T) {
 		}{
 			{ClaimModal(c, lang), "claim_file", "reason justification tracking carrier delivery_scan_date photos amount"},
 			{CarrierClaimModal(c, lang), "carrier_claim", "carrier tracking amount justification photos"},
-			{ClaimStatusModal(filedClaim(sfp.ClaimFiled), lang), "claim_status", "status"},
+			{ClaimStatusModal(filedClaim(sfp.ClaimFiled), lang, "2026-11-09"), "claim_status", "status info_by"},
 			{RefundMarkModal(returnCase(), sfp.Money{Minor: 3990, Currency: "EUR"}, lang), "refund_mark", "amount"},
 		} {
 			if tc.view.CallbackID != tc.callback {
@@ -434,7 +441,7 @@ func TestClaimModals(t *testing.T) {
 		}
 	}
 	var status []string
-	for _, o := range ClaimStatusModal(filedClaim(sfp.ClaimFiled), LangEN).Blocks.BlockSet[1].(*slack.InputBlock).Element.(*slack.SelectBlockElement).Options {
+	for _, o := range ClaimStatusModal(filedClaim(sfp.ClaimFiled), LangEN, "2026-11-09").Blocks.BlockSet[1].(*slack.InputBlock).Element.(*slack.SelectBlockElement).Options {
 		status = append(status, o.Value)
 	}
 	if got := strings.Join(status, " "); got != "more_info_requested approved denied" {

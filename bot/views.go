@@ -180,6 +180,16 @@ func CaseCard(c *sfp.Case, v CardView) Message {
 		}
 		blocks = append(blocks, section(q))
 	}
+	switch c.Kind {
+	case sfp.KindAToZClaim:
+		due := "—"
+		if c.DueAt != nil {
+			due = DateTag(*c.DueAt, l)
+		}
+		blocks = append(blocks, section(T(l, "atoz.explain", due)+"\n"+T(l, "atoz.expects")))
+	case sfp.KindReturnRequested:
+		blocks = append(blocks, section(T(l, "return_requested.explain")))
+	}
 	if c.PurgedAt != nil {
 		blocks = append(blocks, contextLine(T(l, "card.purged", DateTag(*c.PurgedAt, l))))
 	} else {
@@ -246,7 +256,7 @@ func cardActions(c *sfp.Case, l string) []slack.BlockElement {
 		return []slack.BlockElement{button(ActionReopen, T(l, "btn.reopen"), c.ID, "")}
 	}
 	var acts []slack.BlockElement
-	if c.Kind.IsQuestion() {
+	if c.Kind.AwaitsAnswer() {
 		take := button(ActionTake, T(l, "btn.take"), c.ID, "")
 		if c.TakenBy != "" {
 			take.Confirm = slack.NewConfirmationBlockObject(
@@ -254,13 +264,19 @@ func cardActions(c *sfp.Case, l string) []slack.BlockElement {
 				mrkdwn(T(l, "take.confirm.text", Mention(c.TakenBy))),
 				plain(T(l, "take.confirm.yes"), 30), plain(T(l, "take.confirm.no"), 30))
 		}
-		acts = append(acts, take, button(ActionDraftRequest, T(l, "btn.draft"), c.ID, ""),
-			button(ActionAnswered, T(l, "btn.answered"), c.ID, slack.StylePrimary),
-			button(ActionNoResponse, T(l, "btn.no_response"), c.ID, ""))
+		if c.Kind.IsQuestion() {
+			acts = append(acts, take, button(ActionDraftRequest, T(l, "btn.draft"), c.ID, ""),
+				button(ActionAnswered, T(l, "btn.answered"), c.ID, slack.StylePrimary),
+				button(ActionNoResponse, T(l, "btn.no_response"), c.ID, ""))
+		} else {
+			// Amazon wants an answer to an A-to-z claim: "No response
+			// needed" does not exist for it.
+			acts = append(acts, take, button(ActionAnswered, T(l, "btn.answered"), c.ID, slack.StylePrimary))
+		}
 	}
 	if c.Triage {
 		acts = append(acts, button(ActionRoute, T(l, "btn.route"), c.ID, ""))
-	} else if c.Kind == sfp.KindOrderQuestion && c.OrderID != "" {
+	} else if (c.Kind == sfp.KindOrderQuestion || c.Kind == sfp.KindReturnRequested) && c.OrderID != "" {
 		acts = append(acts, ReturnButton(c, l))
 	}
 	return acts

@@ -110,7 +110,13 @@ func newCaseJSON(c *sfp.Case, loc *time.Location, now time.Time) caseJSON {
 	if r := c.Return; r != nil {
 		v.Return = &returnJSON{ReceivedAt: at(r.ReceivedAt), Tracking: nullStr(r.Tracking), Carrier: nullStr(r.Carrier)}
 	}
-	if cl := c.Claim; cl != nil {
+	// The case's own claim, else the order's reimbursement claim, else its
+	// carrier claim.
+	cl := c.Claim
+	if cl == nil || (c.CarrierClaim != nil && c.CarrierClaim.CaseID == c.ID && cl.CaseID != c.ID) {
+		cl = c.CarrierClaim
+	}
+	if cl != nil {
 		cj := &claimJSON{ID: nullStr(cl.ID), Type: nullStr(cl.Type), Status: nullStr(cl.Status), Deadline: atp(cl.Deadline)}
 		cj.Amount, cj.Currency = money(cl.Amount)
 		v.Claim = cj

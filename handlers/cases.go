@@ -48,6 +48,16 @@ type sellerPrefs struct {
 	loc    *time.Location
 }
 
+// calendar is the business calendar of the seller's cases on marketplace
+// m: the marketplace's national holidays, and the seller's region's when
+// it set one.
+func (p sellerPrefs) calendar(m sfp.Marketplace) *sfp.BusinessCalendar {
+	if p.seller == nil {
+		return sfp.CalendarFor(m)
+	}
+	return sfp.RegionalCalendar(m, p.seller.Region)
+}
+
 func (a *App) prefs(tx store.Tx, seller string) sellerPrefs {
 	p := sellerPrefs{lang: a.Settings.Lang, loc: a.Settings.Location}
 	s, err := tx.Seller(seller)
@@ -111,7 +121,7 @@ func (a *App) buildCase(n uint64, p sellerPrefs, in newCase) builtCase {
 	if c.Channel == "" {
 		c.Channel, c.Triage = a.Settings.TriageChannel, true
 	}
-	if due, ok := a.Settings.SLA.DueAt(c.Kind, c.ReceivedAt, c.Marketplace, p.loc); ok {
+	if due, ok := a.Settings.SLA.DueOn(c.Kind, c.ReceivedAt, p.calendar(c.Marketplace), p.loc); ok {
 		c.DueAt = &due
 		if !due.After(now) {
 			c.Breached = true
@@ -155,6 +165,9 @@ func (a *App) renderCase(nc builtCase) *caseMessages {
 func (a *App) writeCase(tx store.Tx, nc builtCase, msgs *caseMessages) error {
 	c := nc.c
 	if err := a.openRefund(tx, c, nc.p.loc, nc.now); err != nil {
+		return err
+	}
+	if err := a.openAToZ(tx, c, nc.now); err != nil {
 		return err
 	}
 	if msgs == nil || c.Refund != nil {

@@ -28,6 +28,11 @@ const (
 	// DueClaimLapse closes the window just after the filing deadline: the
 	// refund notice closes, as its claim can no longer be filed (§4.8).
 	DueClaimLapse = "claim_lapse"
+	// DueInfoRemind nudges the seller's team SFPDESK_CLAIM_REMIND_BEFORE
+	// before the day by which a claim's requested information is due, and
+	// DueInfoLapse says, at that moment, that it has passed.
+	DueInfoRemind = "claim_info_remind"
+	DueInfoLapse  = "claim_info_lapse"
 )
 
 // detailClaimLapsed marks the "closed" event of a refund notice whose
@@ -115,7 +120,7 @@ func claimable(c *sfp.Case, want sfp.StepAction, now time.Time, lang string) err
 	st := c.RefundStep(now)
 	switch {
 	case st.NoClaim == sfp.NoClaimExists:
-		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.exists", st.ClaimID, c.OrderID))
+		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, existsID(want), st.ClaimID, c.OrderID))
 	case st.Action != want:
 		why := ""
 		if st.NoClaim == sfp.NoClaimWindowClosed {
@@ -127,6 +132,16 @@ func claimable(c *sfp.Case, want sfp.StepAction, now time.Time, lang string) err
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.cannot", why))
 	}
 	return nil
+}
+
+// existsID is the catalogue id that says a claim of the step's type is
+// already on the order: the reimbursement policy's one claim per order,
+// or the parcel's one carrier claim.
+func existsID(want sfp.StepAction) string {
+	if want == sfp.StepCarrierClaim {
+		return "claim.exists_carrier"
+	}
+	return "claim.exists"
 }
 
 // openClaim opens the claim_file or carrier_claim modal, on the
@@ -304,14 +319,8 @@ func (a *App) fileClaim(tx store.Tx, caseID, typ string, form claimForm, user st
 	}
 	now := a.Clock.Now()
 	p := a.prefs(tx, c.Seller)
-	if c.OrderID != "" {
-		switch cl, err := tx.ClaimByOrder(c.OrderID); {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return err
-		case cl.Seller == c.Seller:
-			c.Claim = cl
-		}
+	if err := loadOrderClaims(tx, c); err != nil {
+		return err
 	}
 	want := sfp.StepClaim
 	if typ == sfp.ClaimTypeCarrier {
@@ -367,10 +376,18 @@ func (a *App) saveClaim(tx store.Tx, cl *sfp.Claim, owner *sfp.Case) error {
 			return err
 		}
 		other := ""
-		if o, err := tx.ClaimByOrder(cl.OrderID); err == nil {
-			other = o.ID
+		if claims, err := tx.ClaimsByOrder(cl.OrderID); err == nil {
+			for _, o := range claims {
+				if o.Type == cl.Type {
+					other = o.ID
+				}
+			}
 		}
-		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(a.prefs(tx, owner.Seller).lang, "claim.exists", other, cl.OrderID))
+		want := sfp.StepClaim
+		if cl.Type == sfp.ClaimTypeCarrier {
+			want = sfp.StepCarrierClaim
+		}
+		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(a.prefs(tx, owner.Seller).lang, existsID(want), other, cl.OrderID))
 	}
 	cases, err := tx.CasesByOrder(cl.OrderID)
 	if err != nil {
@@ -386,7 +403,7 @@ func (a *App) saveClaim(tx store.Tx, cl *sfp.Claim, owner *sfp.Case) error {
 		if cs.Kind != sfp.KindRefundNotice || cs.Seller != cl.Seller {
 			continue
 		}
-		cs.Claim = cl.Clone()
+		cs.SetClaim(cl.Clone())
 		if err := a.refreshCard(tx, cs); err != nil {
 			return err
 		}
@@ -405,14 +422,16 @@ func (a *App) openClaimStatus(ctx context.Context, cb slack.InteractionCallback,
 	var c *sfp.Case
 	var cl *sfp.Claim
 	var lang string
+	var loc *time.Location
 	err := a.Store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if c, cl, err = actionCase(tx, value); err != nil {
 			return err
 		}
-		lang = a.prefs(tx, c.Seller).lang
-		if cl == nil && c.Claim != nil {
-			cl, err = tx.Claim(c.Claim.ID)
+		p := a.prefs(tx, c.Seller)
+		lang, loc = p.lang, p.loc
+		if own := bot.OwnClaim(c); cl == nil && own != nil {
+			cl, err = tx.Claim(own.ID)
 		}
 		return err
 	})
@@ -429,7 +448,8 @@ func (a *App) openClaimStatus(ctx context.Context, cb slack.InteractionCallback,
 	if len(sfp.ClaimStatus(cl.Status).Next()) == 0 {
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.settled", cl.ID, bot.StatusLabel(lang, cl.Status)))
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang))
+	infoBy := a.Clock.Now().In(loc).Add(sfp.DefaultInfoWindow).Format("2006-01-02")
+	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang, infoBy))
 	return err
 }
 
@@ -440,12 +460,14 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 	user := cb.User.ID
 	var c *sfp.Case
 	var lang string
+	var loc *time.Location
 	err := a.Store.View(ctx, func(tx store.Tx) error {
 		var err error
 		if c, _, err = actionCase(tx, cb.View.PrivateMetadata); err != nil {
 			return err
 		}
-		lang = a.prefs(tx, c.Seller).lang
+		p := a.prefs(tx, c.Seller)
+		lang, loc = p.lang, p.loc
 		return nil
 	})
 	if err != nil {
@@ -457,6 +479,14 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 	to, ok := sfp.ParseClaimStatus(selected(&cb.View, bot.FieldStatus))
 	if !ok {
 		return fieldErrors(map[string]string{bot.FieldStatus: bot.T(lang, "claim.err.required")})
+	}
+	var infoDue *time.Time
+	if to == sfp.ClaimMoreInfoRequested {
+		due, msg := readInfoBy(selected(&cb.View, bot.FieldInfoBy), a.Clock.Now().In(loc), lang)
+		if msg != "" {
+			return fieldErrors(map[string]string{bot.FieldInfoBy: msg})
+		}
+		infoDue = &due
 	}
 	err = a.Store.Update(ctx, func(tx store.Tx) error {
 		c, cl, err := actionCase(tx, cb.View.PrivateMetadata)
@@ -472,6 +502,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 		if err := cl.Move(to, user, now); err != nil {
 			return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(p.lang, "claim.err.transition", bot.StatusLabel(p.lang, from), bot.StatusLabel(p.lang, string(to))))
 		}
+		cl.InfoDue = infoDue
 		c.AddEvent(now, sfp.EventClaimStatus, user, cl.ID+" "+from+" → "+cl.Status)
 		note := followClaim(c, cl, user, now)
 		if cl.Message.Channel != "" {
@@ -494,6 +525,24 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 	}
 	a.notify()
 	return nil
+}
+
+// readInfoBy reads the day by which the information a claim's "more
+// information requested" asks for is due: the end of that day in the
+// seller's zone, after today; no day gives DefaultInfoWindow from now.
+func readInfoBy(raw string, now time.Time, lang string) (time.Time, string) {
+	loc := now.Location()
+	if raw == "" {
+		return now.Add(sfp.DefaultInfoWindow), ""
+	}
+	day, err := time.ParseInLocation("2006-01-02", raw, loc)
+	if err != nil {
+		return time.Time{}, bot.T(lang, "claim.err.date")
+	}
+	if day.Format("2006-01-02") <= now.Format("2006-01-02") {
+		return time.Time{}, bot.T(lang, "claim.more_info.by_past")
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), 23, 59, 59, 0, loc), ""
 }
 
 // followClaim brings the refund notice's state in step with its claim: a
@@ -521,14 +570,16 @@ func followClaim(c *sfp.Case, cl *sfp.Claim, by string, now time.Time) string {
 // of the window just after it; nothing once a claim is on the order, or
 // no claim can be filed. Reminders whose time has passed are not added;
 // the closing of the window still is.
-func claimKind(k string) bool { return k == DueClaimRemind || k == DueClaimLapse }
+func claimKind(k string) bool {
+	return k == DueClaimRemind || k == DueClaimLapse || k == DueInfoRemind || k == DueInfoLapse
+}
 
 func (a *App) claimEntries(c *sfp.Case) []store.DueEntry {
+	out := a.infoEntries(c)
 	if !c.ClaimToFile() || claimLapsed(c) {
-		return nil
+		return out
 	}
 	deadline := *c.ClaimBy
-	var out []store.DueEntry
 	for _, r := range sfp.RemindersBefore(deadline, a.Settings.ClaimRemindBefore, time.Time{}) {
 		out = append(out, store.DueEntry{At: r.At, CaseID: c.ID, Kind: DueClaimRemind, Deadline: deadline, Detail: shortDuration(r.Before)})
 	}
@@ -536,6 +587,41 @@ func (a *App) claimEntries(c *sfp.Case) []store.DueEntry {
 	// (Step.CheckWindow): it has closed one second after.
 	out = append(out, store.DueEntry{At: deadline.Add(time.Second), CaseID: c.ID, Kind: DueClaimLapse, Deadline: deadline})
 	return out
+}
+
+// infoEntries follow a claim that waits for more information, on the case
+// it was filed from: a reminder SFPDESK_CLAIM_REMIND_BEFORE before the day
+// it is due, and a last word when the day has passed.
+func (a *App) infoEntries(c *sfp.Case) []store.DueEntry {
+	cl := bot.OwnClaim(c)
+	if cl == nil || cl.Status != string(sfp.ClaimMoreInfoRequested) || cl.InfoDue == nil {
+		return nil
+	}
+	due := *cl.InfoDue
+	var out []store.DueEntry
+	for _, r := range sfp.RemindersBefore(due, a.Settings.ClaimRemindBefore, time.Time{}) {
+		out = append(out, store.DueEntry{At: r.At, CaseID: c.ID, Kind: DueInfoRemind, Deadline: due, Detail: cl.ID + " " + shortDuration(r.Before)})
+	}
+	return append(out, store.DueEntry{At: due, CaseID: c.ID, Kind: DueInfoLapse, Deadline: due, Detail: cl.ID})
+}
+
+// fireInfo reminds of, or says the lapse of, the information a claim
+// waits for, if the claim still waits for it by the same day.
+func (a *App) fireInfo(tx store.Tx, c *sfp.Case, e store.DueEntry, now time.Time, late bool) error {
+	cl := bot.OwnClaim(c)
+	if cl == nil || cl.Status != string(sfp.ClaimMoreInfoRequested) || cl.InfoDue == nil || !cl.InfoDue.Equal(e.Deadline) || c.Card.Channel == "" {
+		return nil
+	}
+	p := a.prefs(tx, c.Seller)
+	msg := bot.InfoReminder(c, cl, a.whoToCall(c, p, now), e.Deadline.Sub(now), e.Kind == DueInfoLapse, p.lang)
+	if late {
+		msg.Blocks = append(msg.Blocks, bot.Sections([]string{bot.T(p.lang, "due.sent_late", bot.DateTag(e.At, p.lang))})...)
+	}
+	if err := enqueueReply(tx, c, c.Card, msg, now); err != nil {
+		return err
+	}
+	c.AddEvent(now, sfp.EventReminded, "", "claim info "+e.Detail)
+	return tx.PutCase(c)
 }
 
 func claimLapsed(c *sfp.Case) bool {

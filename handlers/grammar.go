@@ -25,7 +25,7 @@ const (
 	argChannel                    // <#C…|name>, <#C…> or C…
 	argMarketplace                // amazon.fr …
 	argPeriod                     // 7d, 30d, 90d
-	argSetting                    // timezone, lang, oncall
+	argSetting                    // timezone, lang, oncall, region
 	argWord                       // one word, as typed
 )
 
@@ -47,7 +47,7 @@ func (a arg) usage() string {
 	case argPeriod:
 		s = "7d|30d|90d"
 	case argSetting:
-		s = "timezone|lang|oncall"
+		s = "timezone|lang|oncall|region"
 	case argChannel:
 		s = "<#channel>"
 	case argCaseOrOrder:
@@ -197,10 +197,18 @@ func readArg(a arg, tok, rest string, next []arg, out Args) (int, *parseError) {
 		out[a.name] = string(r)
 	case argFlag:
 		if !strings.EqualFold(raw, a.name) {
+			if a.optional && len(next) > 0 {
+				// "refund … 39,90 late_delivery 2026-11-02": the flag
+				// is left out and the word is the next argument's.
+				return 0, nil
+			}
 			return 0, &parseError{field: a.name, msg: "arg.extra", val: raw}
 		}
 		out[a.name] = "true"
 	case argDate:
+		if a.optional && (raw[0] < '0' || raw[0] > '9') {
+			return 0, nil // no date: the word is the next argument's, or one too many
+		}
 		if !dateRe.MatchString(raw) {
 			return 0, &parseError{field: a.name, msg: "arg.date", val: raw}
 		}
@@ -230,7 +238,7 @@ func readArg(a arg, tok, rest string, next []arg, out Args) (int, *parseError) {
 		}
 	case argSetting:
 		switch strings.ToLower(raw) {
-		case "timezone", "lang", "oncall":
+		case "timezone", "lang", "oncall", "region":
 			out[a.name] = strings.ToLower(raw)
 		default:
 			return 0, &parseError{field: a.name, msg: "arg.setting", val: raw}

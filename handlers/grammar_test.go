@@ -88,6 +88,8 @@ func FuzzParseCommand(f *testing.F) {
 	for _, s := range []string{
 		"ask acme order 171-1234567-1234567 hello", "case SFP-1", "seller add a <#C1|x>", "seller set a oncall <!subteam^S1|@x>",
 		"open 30d", "ask", "", "seller", "ask acme order", "ask acme order 1-2-3", "\xff\xfe", "ask a &lt;&gt;&amp;",
+		"refund a 171-1234567-1234567 1 not_returned returnless 2026-01-01", "refund a 171-1234567-1234567 1 other 2026-01-01",
+		"refund a 171-1234567-1234567 1 other returnless x", "seller set a region es-md",
 	} {
 		f.Add(s)
 	}

@@ -214,7 +214,7 @@ type homeData struct {
 	taken   []*sfp.Case
 	open    []*sfp.Case
 	claims  []*sfp.Case
-	figures map[string]sfp.Figures
+	figures map[string]sfp.SellerFigures
 }
 
 // HomeView builds user's Home and says which seller channels they are in.
@@ -229,7 +229,7 @@ func (a *App) HomeView(ctx context.Context, user string) (slack.HomeTabViewReque
 
 func (a *App) homeData(ctx context.Context, user string) (homeData, []string, error) {
 	now := a.Clock.Now()
-	d := homeData{lang: a.Settings.Lang, figures: map[string]sfp.Figures{}}
+	d := homeData{lang: a.Settings.Lang, figures: map[string]sfp.SellerFigures{}}
 	var sellers []*sfp.Seller
 	var open []*sfp.Case
 	err := a.Store.View(ctx, func(tx store.Tx) error {
@@ -291,7 +291,7 @@ func (a *App) homeData(ctx context.Context, user string) (homeData, []string, er
 	from := now.Add(-sfp.FigurePeriods[0])
 	err = a.Store.View(ctx, func(tx store.Tx) error {
 		for _, s := range d.sellers {
-			f := sfp.NewFigures(now, sfp.FigurePeriods[0])
+			f := sfp.NewSellerFigures(now, sfp.FigurePeriods[0])
 			if err := tx.CasesReceived(s.Name, from, now, func(sum sfp.Summary) bool { f.AddSummary(sum); return true }); err != nil {
 				return err
 			}
@@ -366,7 +366,7 @@ func (a *App) homeBlocks(ctx context.Context, d homeData) []slack.Block {
 		blocks = append(blocks, slack.NewDividerBlock(), header(bot.T(l, "home.figures")))
 		var lines []string
 		for _, s := range d.sellers {
-			lines = append(lines, statsLine(l, s.Name, d.figures[s.Name]))
+			lines = append(lines, statsLines(l, s.Name, d.figures[s.Name]))
 		}
 		blocks = append(blocks, bot.Sections(lines)...)
 	}

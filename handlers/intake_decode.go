@@ -32,6 +32,8 @@ type intakeRequest struct {
 	CallbackURL string
 	// Refund is kept for a refund_notice only, Return for a
 	// return_received only; on other kinds they are checked and dropped.
+	// Refund.RefundedAt is nil when the request gave none: the refund
+	// then dates from ReceivedAt.
 	Refund *sfp.Refund
 	Return *sfp.Return
 	// CaseID, in canonical form, makes the contact a follow-up.
@@ -44,7 +46,7 @@ type intakeRequest struct {
 var intakeFields = []string{
 	"source_id", "kind", "seller", "marketplace", "order_id", "asin", "sku",
 	"customer.name", "customer.language", "subject", "body", "received_at", "callback_url",
-	"refund.amount", "refund.currency", "refund.reason", "refund.refunded_by",
+	"refund.amount", "refund.currency", "refund.reason", "refund.refunded_at", "refund.refunded_by",
 	"refund.returnless", "refund.outside_return_window", "refund.a_to_z_claim", "refund.note",
 	"return.received_at", "return.tracking", "return.carrier", "case_id",
 }
@@ -207,7 +209,7 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 	}
 
 	// refund.*
-	refund, err := r.refund(k)
+	refund, err := r.refund(k, now)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +251,7 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 	return in, nil
 }
 
-func (r *fields) refund(k sfp.Kind) (*sfp.Refund, *sfp.Error) {
+func (r *fields) refund(k sfp.Kind, now time.Time) (*sfp.Refund, *sfp.Error) {
 	need := k == sfp.KindRefundNotice
 	ref := &sfp.Refund{}
 
@@ -302,6 +304,15 @@ func (r *fields) refund(k sfp.Kind) (*sfp.Refund, *sfp.Error) {
 			return nil, sfp.Invalid("refund.reason", "refund.reason must be one of %s", join(sfp.RefundReasons))
 		}
 		ref.Reason = string(reason)
+	}
+
+	// When Amazon refunded: the claim window counts from it, not from when
+	// the notice reached sfpdesk. A refund from the future is a mistake;
+	// one from long ago is taken, and its card says the window closed.
+	if t, present, err := r.instant("refund.refunded_at", now); err != nil {
+		return nil, err
+	} else if present {
+		ref.RefundedAt = &t
 	}
 
 	if s, err = r.str("refund.refunded_by"); err != nil {

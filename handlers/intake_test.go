@@ -283,7 +283,7 @@ func contactBody(k sfp.Kind) map[string]any {
 		"body": "Bonjour, où en est ma commande ?", "received_at": "2026-11-02T11:00:00+01:00",
 	}
 	switch k {
-	case sfp.KindOrderQuestion:
+	case sfp.KindOrderQuestion, sfp.KindReturnRequested, sfp.KindAToZClaim:
 		m["order_id"] = testOrder
 	case sfp.KindRefundNotice:
 		m["order_id"] = testOrder

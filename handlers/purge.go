@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/sfpdesk/sfpdesk/bot"
@@ -66,15 +65,20 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 	}
 	// A claim's justification and photo links may show the buyer's item,
 	// address label or words; the claim's figures stay.
-	if c.Claim != nil {
-		c.Claim.Evidence.Justification, c.Claim.Evidence.Photos = "", nil
+	for _, cl := range []*sfp.Claim{c.Claim, c.CarrierClaim} {
+		if cl != nil {
+			cl.Evidence.Justification, cl.Evidence.Photos = "", nil
+		}
 	}
 	if c.OrderID != "" {
-		cl, err := tx.ClaimByOrder(c.OrderID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		claims, err := tx.ClaimsByOrder(c.OrderID)
+		if err != nil {
 			return false, err
 		}
-		if cl != nil && cl.CaseID == c.ID {
+		for _, cl := range claims {
+			if cl.CaseID != c.ID {
+				continue
+			}
 			cl.Evidence.Justification, cl.Evidence.Photos = "", nil
 			if err := tx.PutClaim(cl); err != nil {
 				return false, err
@@ -231,9 +235,11 @@ func personalValues(c *sfp.Case) []string {
 	if c.Refund != nil {
 		out = append(out, c.Refund.Note)
 	}
-	if c.Claim != nil {
-		out = append(out, c.Claim.Evidence.Justification)
-		out = append(out, c.Claim.Evidence.Photos...)
+	for _, cl := range []*sfp.Claim{c.Claim, c.CarrierClaim} {
+		if cl != nil {
+			out = append(out, cl.Evidence.Justification)
+			out = append(out, cl.Evidence.Photos...)
+		}
 	}
 	var keep []string
 	for _, v := range out {

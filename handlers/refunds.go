@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -19,7 +18,13 @@ var refundSpec = []arg{
 	{name: "amount", kind: argAmount},
 	{name: "reason", kind: argReason},
 	{name: "returnless", kind: argFlag, optional: true},
+	{name: argRefunded, kind: argDate, optional: true},
 }
+
+// argRefunded names the optional day of "refund" on which customer
+// service refunded the buyer (today by default): the claim window counts
+// from it.
+const argRefunded = "YYYY-MM-DD"
 
 // cmdRefund posts a refund notice from a customer-service agent: the
 // currency is the seller's marketplace's, and the refund is Amazon CS's,
@@ -39,7 +44,10 @@ func (a *App) cmdRefund(ctx context.Context, c *call) any {
 		}
 		seller := c.args["seller"]
 		mp := a.sellerMarketplace(tx, seller)
-		var err error
+		refunded, err := a.refundDay(tx, seller, c)
+		if err != nil {
+			return err
+		}
 		cs, err = a.createCase(tx, newCase{
 			Kind: sfp.KindRefundNotice, Seller: seller, Marketplace: mp, OrderID: c.args["order-id"],
 			Source: sfp.SourceSlack, By: c.user,
@@ -48,6 +56,7 @@ func (a *App) cmdRefund(ctx context.Context, c *call) any {
 				Reason:     c.args["reason"],
 				RefundedBy: string(sfp.RefundedByAmazonCS),
 				Returnless: c.args["returnless"] == "true",
+				RefundedAt: &refunded,
 			},
 		})
 		return err
@@ -62,7 +71,33 @@ func (a *App) cmdRefund(ctx context.Context, c *call) any {
 	if cs.Triage {
 		return ephemeral(bot.T(c.lang, "refund.posted.triage", cs.ID, bot.Escape(cs.Seller)))
 	}
-	return ephemeral(bot.T(c.lang, "refund.posted", cs.ID, cs.Refund.Amount.Format(cs.Marketplace), cs.OrderID, bot.Escape(cs.Seller)))
+	msg := bot.T(c.lang, "refund.posted", cs.ID, cs.Refund.Amount.Format(cs.Marketplace), cs.OrderID, bot.Escape(cs.Seller))
+	if st := cs.RefundStep(a.Clock.Now()); st.NoClaim == sfp.NoClaimWindowClosed {
+		msg += "\n" + bot.T(c.lang, "refund.window_closed_at_intake", bot.DateTag(*cs.ClaimBy, c.lang))
+	}
+	return ephemeral(msg)
+}
+
+// refundDay is when the refund of "refund" was made: now for today (or
+// no date), else the start of the given day in the seller's time zone, so
+// that the claim window it starts never ends later than Amazon's.
+func (a *App) refundDay(tx store.Tx, seller string, c *call) (time.Time, error) {
+	now := a.Clock.Now()
+	d := c.args[argRefunded]
+	if d == "" {
+		return now, nil
+	}
+	loc := a.prefs(tx, seller).loc
+	day, err := time.ParseInLocation("2006-01-02", d, loc)
+	switch {
+	case err != nil:
+		return time.Time{}, sfp.Invalid(argRefunded, "%s", bot.T(c.lang, "arg.date", d))
+	case day.After(now):
+		return time.Time{}, sfp.Invalid(argRefunded, "%s", bot.T(c.lang, "arg.refund_date_future", d))
+	case day.Format("2006-01-02") == now.In(loc).Format("2006-01-02"):
+		return now, nil
+	}
+	return day, nil
 }
 
 // sellerMarketplace is the marketplace a command that names none is about:
@@ -117,15 +152,11 @@ func (a *App) openRefund(tx store.Tx, c *sfp.Case, loc *time.Location, now time.
 	}
 	by := sfp.ClaimDeadline(at, a.claimWindow(), c.Marketplace, loc)
 	c.ClaimBy = &by
-	if c.OrderID != "" {
-		cl, err := tx.ClaimByOrder(c.OrderID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return err
-		case cl.Seller == c.Seller:
-			c.Claim = cl
-		}
+	if err := loadOrderClaims(tx, c); err != nil {
+		return err
+	}
+	if err := markAToZ(tx, c); err != nil {
+		return err
 	}
 	if st := c.RefundStep(now); st.Action == sfp.StepNone {
 		c.State, c.ClosedAt = sfp.StateClosed, &now
@@ -135,6 +166,45 @@ func (a *App) openRefund(tx store.Tx, c *sfp.Case, loc *time.Location, now time.
 			why = detailClaimLapsed
 		}
 		c.AddEvent(now, sfp.EventClosed, "", why)
+	}
+	return nil
+}
+
+// loadOrderClaims gives a refund notice the claims already on its order,
+// each in the slot of its type.
+func loadOrderClaims(tx store.Tx, c *sfp.Case) error {
+	if c.OrderID == "" {
+		return nil
+	}
+	claims, err := tx.ClaimsByOrder(c.OrderID)
+	if err != nil {
+		return err
+	}
+	for _, cl := range claims {
+		if cl.Seller == c.Seller {
+			c.SetClaim(cl)
+		}
+	}
+	return nil
+}
+
+// markAToZ marks a new refund notice as under A-to-z when its order has an
+// A-to-z claim case: the reimbursement policy excludes such orders, and
+// Seller Central's notices of the two come apart.
+func markAToZ(tx store.Tx, c *sfp.Case) error {
+	if c.OrderID == "" || c.Refund == nil || c.Refund.AToZClaim {
+		return nil
+	}
+	cases, err := tx.CasesByOrder(c.OrderID)
+	if err != nil {
+		return err
+	}
+	for _, cs := range cases {
+		if cs.Kind == sfp.KindAToZClaim && cs.Seller == c.Seller {
+			c.Refund.AToZClaim = true
+			c.AddEvent(c.CreatedAt, sfp.EventAToZ, "", cs.ID)
+			return nil
+		}
 	}
 	return nil
 }

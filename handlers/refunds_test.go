@@ -64,7 +64,7 @@ func noFallbacks(ss []string) []string {
 func (h *clocks) claimEntries(id string) []string {
 	var out []string
 	for _, e := range h.entries(id) {
-		if strings.HasPrefix(e, DueClaimRemind+" ") || strings.HasPrefix(e, DueClaimLapse+" ") {
+		if k, _, _ := strings.Cut(e, " "); claimKind(k) {
 			out = append(out, e)
 		}
 	}
@@ -145,23 +145,43 @@ func TestRefundCommand(t *testing.T) {
 	h.update(func(tx store.Tx) error {
 		return tx.PutSeller(&sfp.Seller{Name: "brit", Routes: []sfp.Route{{Seller: "brit", Marketplace: "amazon.co.uk", Channel: sellerChannel}}})
 	})
+	now := monday10
+	oct20 := time.Date(2026, 10, 20, 0, 0, 0, 0, clockParis)
+	sep1 := time.Date(2026, 9, 1, 0, 0, 0, 0, clockParis)
 	tests := []struct {
 		name, text string
 		answer     string
 		want       *sfp.Refund
 		mp         sfp.Marketplace
+		claimBy    time.Time
 	}{
 		{"a late delivery in euros", "refund acme 171-1234567-1234567 39,90 late_delivery",
 			"SFP-1001: the refund of 39,90 € on order 171-1234567-1234567 is posted to *acme*",
-			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "late_delivery", RefundedBy: "amazon_cs"}, "amazon.fr"},
+			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "late_delivery", RefundedBy: "amazon_cs", RefundedAt: &now}, "amazon.fr",
+			now.AddDate(0, 0, 30)},
 		{"returnless, in the seller's marketplace's currency", "refund BRIT 171-1234567-7654321 12.5 Damaged returnless",
 			"the refund of £12.50 on order 171-1234567-7654321 is posted to *brit*",
-			&sfp.Refund{Amount: sfp.Money{Minor: 1250, Currency: "GBP"}, Reason: "damaged", RefundedBy: "amazon_cs", Returnless: true}, "amazon.co.uk"},
-		{"an amount with three decimals", "refund acme 171-1234567-1234567 39,999 late_delivery", "`39,999` is not an amount", nil, ""},
-		{"a made-up reason", "refund acme 171-1234567-1234567 39,90 changed_mind", "`changed_mind` is not a refund reason. Use one of: late_delivery, no_longer_needed", nil, ""},
-		{"a word after the reason", "refund acme 171-1234567-1234567 39,90 late_delivery please", "I did not expect `please` here", nil, ""},
-		{"not an order id", "refund acme 123-45-6 39,90 late_delivery", "`123-45-6` is not an Amazon order id", nil, ""},
-		{"no reason", "refund acme 171-1234567-1234567 39,90", "`reason` is missing", nil, ""},
+			&sfp.Refund{Amount: sfp.Money{Minor: 1250, Currency: "GBP"}, Reason: "damaged", RefundedBy: "amazon_cs", Returnless: true, RefundedAt: &now}, "amazon.co.uk",
+			now.AddDate(0, 0, 30)},
+		{"refunded two weeks ago: the window counts from that day", "refund acme 171-1234567-1234568 39,90 delivered_not_received 2026-10-20",
+			"the refund of 39,90 € on order 171-1234567-1234568 is posted to *acme*",
+			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "delivered_not_received", RefundedBy: "amazon_cs", RefundedAt: &oct20}, "amazon.fr",
+			oct20.Add(30 * 24 * time.Hour)},
+		{"returnless and dated", "refund acme 171-1234567-1234569 20 not_returned returnless 2026-10-20",
+			"the refund of 20,00 € on order 171-1234567-1234569 is posted to *acme*",
+			&sfp.Refund{Amount: sfp.Money{Minor: 2000, Currency: "EUR"}, Reason: "not_returned", RefundedBy: "amazon_cs", Returnless: true, RefundedAt: &oct20}, "amazon.fr",
+			oct20.Add(30 * 24 * time.Hour)},
+		{"refunded long ago: taken, and the window is said closed", "refund acme 171-1234567-1234570 39,90 late_delivery 2026-09-01",
+			"This refund reached sfpdesk after its claim window had closed",
+			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "late_delivery", RefundedBy: "amazon_cs", RefundedAt: &sep1}, "amazon.fr",
+			sep1.Add(30 * 24 * time.Hour)},
+		{"refunded tomorrow", "refund acme 171-1234567-1234567 39,90 late_delivery 2026-11-03", "`2026-11-03` is in the future", nil, "", time.Time{}},
+		{"a date that is no date", "refund acme 171-1234567-1234567 39,90 late_delivery 2026-13-01", "`2026-13-01` is not a date", nil, "", time.Time{}},
+		{"an amount with three decimals", "refund acme 171-1234567-1234567 39,999 late_delivery", "`39,999` is not an amount", nil, "", time.Time{}},
+		{"a made-up reason", "refund acme 171-1234567-1234567 39,90 changed_mind", "`changed_mind` is not a refund reason. Use one of: late_delivery, no_longer_needed", nil, "", time.Time{}},
+		{"a word after the reason", "refund acme 171-1234567-1234567 39,90 late_delivery please", "I did not expect `please` here", nil, "", time.Time{}},
+		{"not an order id", "refund acme 123-45-6 39,90 late_delivery", "`123-45-6` is not an Amazon order id", nil, "", time.Time{}},
+		{"no reason", "refund acme 171-1234567-1234567 39,90", "`reason` is missing", nil, "", time.Time{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,7 +191,7 @@ func TestRefundCommand(t *testing.T) {
 				t.Errorf("answer %q, want it to contain %q", got, tc.answer)
 			}
 			if tc.want == nil {
-				if !strings.Contains(got, "Usage: `/sfp refund <seller> <order-id> <amount> <reason> [returnless]`") || h.caseCount() != before {
+				if !strings.Contains(got, "Usage: `/sfp refund <seller> <order-id> <amount> <reason> [returnless] [<YYYY-MM-DD>]`") || h.caseCount() != before {
 					t.Errorf("a wrong command must say the right form and create nothing: %q", got)
 				}
 				return
@@ -186,6 +206,9 @@ func TestRefundCommand(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.want, c.Refund); diff != "" {
 				t.Errorf("refund (-want +got):\n%s", diff)
+			}
+			if c.ClaimBy == nil || !c.ClaimBy.Equal(tc.claimBy) {
+				t.Errorf("claim by %v, want %v", c.ClaimBy, tc.claimBy)
 			}
 			if c.Events[0].By != "U0AGENT" {
 				t.Errorf("created by %q", c.Events[0].By)

@@ -140,7 +140,10 @@ func (a *App) returnReceived(ctx context.Context, cb slack.InteractionCallback, 
 			due = bot.DateTag(*ret.DueAt, lang)
 		}
 		s := bot.T(lang, "return.recorded", bot.Mention(user), src.OrderID, ret.ID, due)
-		return enqueueReply(tx, src, src.Card, bot.Message{Text: s, Blocks: bot.Sections([]string{s})}, now)
+		if err := enqueueReply(tx, src, src.Card, bot.Message{Text: s, Blocks: bot.Sections([]string{s})}, now); err != nil {
+			return err
+		}
+		return a.returnBack(tx, src.ID, ret.ID, user, now)
 	})
 	if err != nil {
 		return err
@@ -151,6 +154,29 @@ func (a *App) returnReceived(ctx context.Context, cb slack.InteractionCallback, 
 	}
 	a.notify()
 	return nil
+}
+
+// returnBack settles a return request whose parcel came back: the return
+// case ret now runs the refund clock, so the request has done its part
+// and is answered, to close like any answered case.
+func (a *App) returnBack(tx store.Tx, id, ret, user string, now time.Time) error {
+	c, err := tx.Case(id)
+	if err != nil {
+		return err
+	}
+	if c.Kind != sfp.KindReturnRequested || c.State != sfp.StateOpen {
+		return nil
+	}
+	c.State = sfp.StateAnswered
+	c.AnsweredAt, c.AnsweredBy = &now, user
+	c.AddEvent(now, sfp.EventReturnBack, user, ret)
+	if err := a.refreshCard(tx, c); err != nil {
+		return err
+	}
+	if err := tx.PutCase(c); err != nil {
+		return err
+	}
+	return a.schedule(tx, c)
 }
 
 // refundOffer is the amount the refund_mark modal offers: what the return

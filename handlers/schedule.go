@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -61,10 +62,10 @@ func (a *App) scheduleWith(tx store.Tx, c *sfp.Case, p sellerPrefs) error {
 	if err != nil {
 		return err
 	}
-	if err := a.syncDue(tx, have, a.dueEntries(c, p.loc), clockKind, DueRemind); err != nil {
+	if err := a.syncDue(tx, have, a.dueEntries(c, p), clockKind, DueRemind); err != nil {
 		return err
 	}
-	return a.syncDue(tx, have, a.claimEntries(c), claimKind, DueClaimRemind)
+	return a.syncDue(tx, have, a.claimEntries(c), claimKind, DueClaimRemind, DueInfoRemind)
 }
 
 // syncDue makes a case's due entries of the kinds owns covers (have holds
@@ -73,7 +74,7 @@ func (a *App) scheduleWith(tx store.Tx, c *sfp.Case, p sellerPrefs) error {
 // scheduler is about to fire them); a new entry of kind skipPast whose
 // time has passed is not written, as a reminder nobody could have sent in
 // time is not sent now.
-func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind string) bool, skipPast string) error {
+func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind string) bool, skipPast ...string) error {
 	wanted := map[string]bool{}
 	for _, e := range want {
 		wanted[dueID(e)] = true
@@ -93,7 +94,7 @@ func (a *App) syncDue(tx store.Tx, have, want []store.DueEntry, owns func(kind s
 	}
 	now := a.Clock.Now()
 	for _, e := range want {
-		if existing[dueID(e)] || (e.Kind == skipPast && !e.At.After(now)) {
+		if existing[dueID(e)] || (slices.Contains(skipPast, e.Kind) && !e.At.After(now)) {
 			continue
 		}
 		if err := tx.PutDue(e); err != nil {
@@ -114,9 +115,10 @@ func dueID(e store.DueEntry) string {
 }
 
 // dueEntries is every entry a case's state calls for, whatever the time:
-// schedule decides which of them still have to be written. loc is the
-// seller's time zone.
-func (a *App) dueEntries(c *sfp.Case, loc *time.Location) []store.DueEntry {
+// schedule decides which of them still have to be written. p are the
+// seller's preferences: its time zone, and its region's holidays.
+func (a *App) dueEntries(c *sfp.Case, p sellerPrefs) []store.DueEntry {
+	loc := p.loc
 	var out []store.DueEntry
 	switch c.State {
 	case sfp.StateOpen:
@@ -126,7 +128,7 @@ func (a *App) dueEntries(c *sfp.Case, loc *time.Location) []store.DueEntry {
 		due := *c.DueAt
 		d, _ := a.Settings.SLA.For(c.Kind)
 		if d.IsBusiness() {
-			for _, r := range sfp.MorningReminders(c.ReceivedAt, due, c.Marketplace, loc, time.Time{}) {
+			for _, r := range p.calendar(c.Marketplace).MorningReminders(c.ReceivedAt, due, loc, time.Time{}) {
 				detail := detailMorning
 				if r.DueToday {
 					detail = detailToday
@@ -216,7 +218,7 @@ func (a *App) restartClock(tx store.Tx, c *sfp.Case, by string) error {
 	c.AnsweredAt, c.AnsweredBy = nil, ""
 	c.ReceivedAt = now.In(p.loc)
 	c.DueAt = nil
-	if due, ok := a.Settings.SLA.DueAt(c.Kind, c.ReceivedAt, c.Marketplace, p.loc); ok {
+	if due, ok := a.Settings.SLA.DueOn(c.Kind, c.ReceivedAt, p.calendar(c.Marketplace), p.loc); ok {
 		c.DueAt = &due
 	}
 	c.AddEvent(now, sfp.EventReopened, by, "")

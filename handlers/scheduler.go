@@ -45,6 +45,8 @@ func (a *App) FireDue(tx store.Tx, e store.DueEntry, now time.Time, late bool) e
 		return a.fireClaimReminder(tx, c, e, now, late)
 	case DueClaimLapse:
 		return a.fireClaimLapse(tx, c, e, now)
+	case DueInfoRemind, DueInfoLapse:
+		return a.fireInfo(tx, c, e, now, late)
 	}
 	a.Log.Warn("due entry of an unknown kind dropped", "case_id", e.CaseID, "kind", e.Kind)
 	return nil

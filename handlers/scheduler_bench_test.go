@@ -100,7 +100,7 @@ func buildBenchDB(b *testing.B, path string, n int, t0 time.Time) {
 				if err := tx.PutCase(c); err != nil {
 					return err
 				}
-				for _, e := range a.dueEntries(c, clockParis) {
+				for _, e := range a.dueEntries(c, sellerPrefs{loc: clockParis}) {
 					if err := tx.PutDue(e); err != nil {
 						return err
 					}

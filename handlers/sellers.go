@@ -113,7 +113,9 @@ func (a *App) join(ctx context.Context, c *call, channel string) bool {
 	}
 }
 
-// cmdSellerSet stores a seller's time zone, language or on-call group.
+// cmdSellerSet stores a seller's time zone, language, on-call group or
+// region (whose public holidays join the national ones on its refund
+// clock; "none" drops it).
 func (a *App) cmdSellerSet(ctx context.Context, c *call) any {
 	name, setting, value := c.args["seller"], c.args["setting"], c.args["value"]
 	var shown string
@@ -134,6 +136,16 @@ func (a *App) cmdSellerSet(ctx context.Context, c *call) any {
 			return usageError(c.lang, c.cmd, bot.T(c.lang, "seller.bad_oncall", bot.Escape(value)))
 		}
 		shown = value
+	case "region":
+		if strings.EqualFold(value, "none") {
+			value = ""
+			break
+		}
+		r, err := sfp.ParseRegion(value)
+		if err != nil {
+			return usageError(c.lang, c.cmd, bot.T(c.lang, "seller.bad_region", bot.Escape(value), strings.Join(sfp.Regions(), ", ")))
+		}
+		value = r
 	}
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
 		s, err := tx.Seller(name)
@@ -150,6 +162,8 @@ func (a *App) cmdSellerSet(ctx context.Context, c *call) any {
 			s.Lang = value
 		case "oncall":
 			s.OnCall = value
+		case "region":
+			s.Region = value
 		}
 		return tx.PutSeller(s)
 	})
@@ -158,6 +172,12 @@ func (a *App) cmdSellerSet(ctx context.Context, c *call) any {
 	}
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)
+	}
+	switch {
+	case setting == "region" && value == "":
+		return ephemeral(bot.T(c.lang, "seller.region_cleared", bot.Escape(name)))
+	case setting == "region":
+		return ephemeral(bot.T(c.lang, "seller.region_set", bot.Escape(name), value))
 	}
 	return ephemeral(bot.T(c.lang, "seller.set", bot.Escape(name), setting, shown))
 }
@@ -197,6 +217,9 @@ func (a *App) cmdSellerList(ctx context.Context, c *call) any {
 		}
 		if s.OnCall != "" {
 			extra = append(extra, s.OnCall)
+		}
+		if s.Region != "" {
+			extra = append(extra, s.Region)
 		}
 		if len(extra) > 0 {
 			line += " · " + strings.Join(extra, " · ")

@@ -130,6 +130,9 @@ func selected(v *slack.View, block string) string {
 		if act.SelectedOption.Value != "" {
 			return act.SelectedOption.Value
 		}
+		if act.SelectedDate != "" {
+			return act.SelectedDate
+		}
 		return strings.TrimSpace(act.Value)
 	}
 	return ""

@@ -50,7 +50,7 @@ func (a *App) cmdStats(ctx context.Context, c *call) any {
 	days, _ := strconv.Atoi(strings.TrimSuffix(period, "d"))
 	now := a.Clock.Now()
 	only := c.args["seller"]
-	figs := map[string]*sfp.Figures{}
+	figs := map[string]*sfp.SellerFigures{}
 	sellers := map[string]*sfp.Seller{}
 	err := a.Store.View(ctx, func(tx store.Tx) error {
 		clear(figs)
@@ -62,7 +62,7 @@ func (a *App) cmdStats(ctx context.Context, c *call) any {
 		for _, s := range all {
 			if only == "" || s.Name == only {
 				sellers[s.Name] = s
-				f := sfp.NewFigures(now, time.Duration(days)*24*time.Hour)
+				f := sfp.NewSellerFigures(now, time.Duration(days)*24*time.Hour)
 				figs[s.Name] = &f
 			}
 		}
@@ -70,7 +70,7 @@ func (a *App) cmdStats(ctx context.Context, c *call) any {
 		return tx.CasesReceived(only, from, now, func(cs sfp.Summary) bool {
 			f, ok := figs[cs.Seller]
 			if !ok {
-				nf := sfp.NewFigures(now, time.Duration(days)*24*time.Hour)
+				nf := sfp.NewSellerFigures(now, time.Duration(days)*24*time.Hour)
 				f = &nf
 				figs[cs.Seller] = f
 			}
@@ -101,28 +101,46 @@ func (a *App) cmdStats(ctx context.Context, c *call) any {
 			lines = append(lines, bot.T(c.lang, "lookup.more", len(names)-maxListed))
 			break
 		}
-		lines = append(lines, statsLine(c.lang, name, *figs[name]))
+		lines = append(lines, statsLines(c.lang, name, *figs[name]))
 	}
 	foot := bot.T(c.lang, "stats.footer", bot.DateTag(now, c.lang))
 	blocks := append(bot.Sections(lines), slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, foot, false, false)))
 	return ephemeral(strings.Join(lines, "\n"), blocks...)
 }
 
-// statsLine is one seller's figures on one line.
-func statsLine(lang, seller string, f sfp.Figures) string {
-	rate := bot.T(lang, "stats.na")
-	if r, ok := f.LateRate(); ok {
+// statsLines is one seller's figures as Seller Central counts them: the
+// headline is the buyer messages' response figures, then the split into
+// pre-order and post-order messages, then customer service's questions and
+// the A-to-z answers, which Amazon's Contact Response Time leaves out.
+func statsLines(lang, seller string, sf sfp.SellerFigures) string {
+	rate := func(f sfp.Figures) string {
+		r, ok := f.LateRate()
+		if !ok {
+			return bot.T(lang, "stats.na")
+		}
 		pct := strconv.FormatFloat(r*100, 'f', 1, 64)
 		if lang == bot.LangFR {
 			pct = strings.Replace(pct, ".", ",", 1)
 		}
-		rate = bot.T(lang, "stats.rate", pct, f.Late, f.Counted)
+		return bot.T(lang, "stats.rate", pct, f.Late, f.Counted)
 	}
-	avg := bot.T(lang, "stats.na")
-	if d, ok := f.AverageResponse(); ok {
-		avg = bot.Duration(d, lang)
+	avg := func(f sfp.Figures) string {
+		if d, ok := f.AverageResponse(); ok {
+			return bot.Duration(d, lang)
+		}
+		return bot.T(lang, "stats.na")
 	}
-	return bot.T(lang, "stats.line", bot.Escape(seller), rate, avg, f.Answered, f.NoResponseNeeded)
+	f := sf.Buyer
+	lines := []string{bot.T(lang, "stats.line", bot.Escape(seller), rate(f), avg(f), f.Answered, f.NoResponseNeeded)}
+	part := func(f sfp.Figures) string { return bot.T(lang, "stats.part", f.Received, rate(f), avg(f)) }
+	lines = append(lines, "   "+bot.T(lang, "stats.buyer", f.Received, part(sf.PreOrder), part(sf.PostOrder)))
+	if sf.CS.Received > 0 {
+		lines = append(lines, "   "+bot.T(lang, "stats.cs", sf.CS.Received, rate(sf.CS), avg(sf.CS)))
+	}
+	if sf.AToZ.Received > 0 {
+		lines = append(lines, "   "+bot.T(lang, "stats.atoz", sf.AToZ.Received, rate(sf.AToZ), avg(sf.AToZ)))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // canSeeSeller limits a seller's figures to admins and members of one of

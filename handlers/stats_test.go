@@ -154,3 +154,30 @@ func TestStatsAnswerThroughResponseURL(t *testing.T) {
 	}
 	h.app.Close()
 }
+
+// Amazon's Contact Response Time counts buyer messages only: a question
+// customer service brought, however late, leaves the headline alone and
+// gets a line of its own, as do A-to-z answers; buyer messages are split
+// pre-order / post-order as in Seller Central.
+func TestStatsCountBuyerMessagesAsSellerCentral(t *testing.T) {
+	h := statsWorld(t)
+	h.newCase(sfp.KindCSContact, monday10.Add(-50*time.Hour)) // unanswered, late
+	atoz := h.newCase(sfp.KindAToZClaim, monday10.Add(-10*time.Hour))
+	h.update(func(tx store.Tx) error {
+		c, _ := tx.Case(atoz.ID)
+		at := c.ReceivedAt.Add(5 * time.Hour)
+		c.State, c.AnsweredAt = sfp.StateAnswered, &at
+		return tx.PutCase(c)
+	})
+	got := h.command("U0ADMIN", "stats acme")
+	for _, w := range []string{
+		"*acme* · late responses 50.0% (2 of 4) · average response time 11 h 00 · 3 answered · 1 no response needed",
+		"buyer messages 5 · pre-order 4, late 66.7% (2 of 3), average 15 h 30 · post-order 1, late 0.0% (0 of 1), average 2 h 00",
+		"customer service questions 1 · late 100.0% (1 of 1) · average n/a",
+		"A-to-z answers 1 · late 0.0% (0 of 1) · average 5 h 00",
+	} {
+		if !strings.Contains(got, w) {
+			t.Errorf("/sfp stats acme =\n%s\nwant it to contain %q", got, w)
+		}
+	}
+}

@@ -11,13 +11,14 @@ import (
 // Week's figures of one seller.
 type Figures struct {
 	Week Week
-	// Response is the questions received in the week, counted as /sfp
-	// stats counts them.
+	// Response is the buyer messages received in the week, counted as
+	// /sfp stats counts them: Amazon's Contact Response Time counts the
+	// messages buyers wrote, not customer service's questions.
 	Response sfp.Figures
-	// Questions is every question received in the week, "No response
+	// Questions is every buyer message received in the week, "No response
 	// needed" ones included; OnTime those answered by their deadline.
 	Questions, OnTime int
-	// AToZ counts the week's A-to-z claims and refunds under one.
+	// AToZ counts the week's A-to-z claims.
 	AToZ int
 	// Refunds are the week's refund notices, per currency.
 	Refunds Amounts
@@ -52,9 +53,6 @@ func (a Amounts) Currencies() []string {
 	return out
 }
 
-// kindAToZ is the kind of an A-to-z Guarantee claim's case.
-const kindAToZ = sfp.Kind("a_to_z_claim")
-
 // lookBack is how long before the first week a refund notice can have
 // arrived and still have its claim filed, paid or at stake in the weeks
 // counted: the claim window and Amazon's time to pay, generously.
@@ -66,13 +64,14 @@ const lookBack = 120 * 24 * time.Hour
 func Weeks(tx store.Tx, seller string, last Week, n int, loc *time.Location, now time.Time) ([]Figures, error) {
 	out := make([]Figures, n)
 	starts := make([]time.Time, n+1)
+	buyer := sfp.NewSellerFigures(now, 0).Buyer.Kinds
 	for i := range n {
 		w := last.Add(i - n + 1)
 		starts[i] = w.Start(loc)
 		// The week holds the questions received in it (weekOf below);
 		// whether one unanswered is late yet is a matter of now, as in
 		// /sfp stats, however long ago its week was.
-		out[i] = Figures{Week: w, Response: sfp.Figures{From: starts[i], To: now},
+		out[i] = Figures{Week: w, Response: sfp.Figures{From: starts[i], To: now, Kinds: buyer},
 			Refunds: Amounts{}, Filed: Amounts{}, Paid: Amounts{}, AtStake: Amounts{}}
 	}
 	starts[n] = last.End(loc)
@@ -92,13 +91,13 @@ func Weeks(tx store.Tx, seller string, last Week, n int, loc *time.Location, now
 		if i := weekOf(s.ReceivedAt); i >= 0 {
 			f := &out[i]
 			f.Response.AddSummary(s)
-			if s.Kind.IsQuestion() {
+			if s.Kind.IsBuyerMessage() {
 				f.Questions++
 				if !s.AnsweredAt.IsZero() && (s.DueAt.IsZero() || !s.AnsweredAt.After(s.DueAt)) {
 					f.OnTime++
 				}
 			}
-			if s.Kind == kindAToZ || s.AToZ {
+			if s.Kind == sfp.KindAToZClaim {
 				f.AToZ++
 			}
 			if s.Kind == sfp.KindRefundNotice && s.Refund.Currency != "" {

@@ -25,10 +25,14 @@ func TestWeeksCountsTheirWeek(t *testing.T) {
 	claim := &sfp.Claim{ID: "CLM-1001", Status: string(sfp.ClaimPaid), Amount: sfp.Money{Minor: 3990, Currency: "EUR"},
 		History: []sfp.ClaimChange{{At: day(25, 10), Status: string(sfp.ClaimFiled)}, {At: day(30, 10), Status: string(sfp.ClaimPaid)}}}
 	cases := []*sfp.Case{
-		// Week 48: answered in 2 h, answered a day late, still open and late.
+		// Week 48: answered in 2 h, answered a day late, still open and
+		// late; and customer service's question, which Amazon's Contact
+		// Response Time leaves out.
 		{Kind: sfp.KindOrderQuestion, State: sfp.StateAnswered, ReceivedAt: day(23, 9), DueAt: ptr(day(24, 9)), AnsweredAt: ptr(day(23, 11))},
 		{Kind: sfp.KindProductQuestion, State: sfp.StateAnswered, ReceivedAt: day(24, 9), DueAt: ptr(day(25, 9)), AnsweredAt: ptr(day(26, 9))},
-		{Kind: sfp.KindCSContact, State: sfp.StateOpen, ReceivedAt: day(29, 23), DueAt: ptr(day(30, 23))},
+		{Kind: sfp.KindOrderQuestion, State: sfp.StateOpen, ReceivedAt: day(29, 23), DueAt: ptr(day(30, 23))},
+		{Kind: sfp.KindCSContact, State: sfp.StateOpen, ReceivedAt: day(27, 9), DueAt: ptr(day(28, 9))},
+		{Kind: sfp.KindAToZClaim, State: sfp.StateOpen, ReceivedAt: day(26, 9), DueAt: ptr(day(29, 9)), OrderID: "402-1234567-1234567"},
 		{Kind: sfp.KindRefundNotice, State: sfp.StateOpen, ReceivedAt: day(24, 12), OrderID: "402-1234567-1234567",
 			Refund: &sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}}, Claim: claim},
 		{Kind: sfp.KindRefundNotice, State: sfp.StateOpen, ReceivedAt: day(24, 13), OrderID: "402-1234567-1234567",
@@ -85,7 +89,7 @@ func TestWeeksCountsTheirWeek(t *testing.T) {
 	}
 	eur := func(n int, minor int64) report.Amounts { return report.Amounts{"EUR": {N: n, Minor: minor}} }
 	want := []got{
-		// The CS contact of Sunday night is still within its 24 hours.
+		// The question of Sunday night is still within its 24 hours.
 		{"2026-W48", 3, 1, 2, 1, 2, 1, eur(2, 4490), eur(1, 3990), report.Amounts{}, eur(1, 3990)},
 		{"2026-W49", 1, 0, 0, 0, 0, 0, report.Amounts{}, report.Amounts{}, eur(1, 3990), report.Amounts{}},
 	}

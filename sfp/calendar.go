@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/rickar/cal/v2"
+	"github.com/rickar/cal/v2/aa"
 	"github.com/rickar/cal/v2/be"
 	"github.com/rickar/cal/v2/de"
 	"github.com/rickar/cal/v2/es"
@@ -145,6 +146,88 @@ var calendars = sync.OnceValue(func() map[Marketplace]*BusinessCalendar {
 	}
 	return m
 })
+
+// regionalHolidays are the public holidays of a region, by ISO 3166-2
+// code, that a seller may add to its refund clock (Seller.Region): a
+// warehouse shut on its region's holiday cannot refund that day. Only
+// regions whose days follow a fixed rule are listed:
+//
+//   - DE: every Land, from rickar/cal's own lists (de.HolidaysBY, …),
+//     which hold the nationwide days too.
+//   - ES: rickar/cal has no regional lists, and each autonomous community
+//     chooses some of its days anew every year. Listed are the days a
+//     community keeps every year: Madrid's Jueves Santo and 2 May (Fiesta
+//     de la Comunidad); Catalonia's Easter Monday, Sant Joan (24 June), La
+//     Diada (11 September) and Sant Esteve (26 December). A day left out
+//     makes a deadline earlier, never later.
+var regionalHolidays = map[string][]*cal.Holiday{
+	"DE-BW": de.HolidaysBW, "DE-BY": de.HolidaysBY, "DE-BE": de.HolidaysBE,
+	"DE-BB": de.HolidaysBB, "DE-HB": de.HolidaysHB, "DE-HH": de.HolidaysHH,
+	"DE-HE": de.HolidaysHE, "DE-MV": de.HolidaysMV, "DE-NI": de.HolidaysNI,
+	"DE-NW": de.HolidaysNW, "DE-RP": de.HolidaysRP, "DE-SL": de.HolidaysSL,
+	"DE-SN": de.HolidaysSN, "DE-ST": de.HolidaysST, "DE-SH": de.HolidaysSH,
+	"DE-TH": de.HolidaysTH,
+	"ES-MD": {
+		aa.MaundyThursday.Clone(&cal.Holiday{Name: "Jueves Santo", Type: cal.ObservancePublic}),
+		dayOf("Fiesta de la Comunidad de Madrid", time.May, 2),
+	},
+	"ES-CT": {
+		aa.EasterMonday.Clone(&cal.Holiday{Name: "Dilluns de Pasqua Florida", Type: cal.ObservancePublic}),
+		dayOf("Sant Joan", time.June, 24),
+		dayOf("Diada Nacional de Catalunya", time.September, 11),
+		dayOf("Sant Esteve", time.December, 26),
+	},
+}
+
+func dayOf(name string, m time.Month, d int) *cal.Holiday {
+	return &cal.Holiday{Name: name, Type: cal.ObservancePublic, Month: m, Day: d, Func: cal.CalcDayOfMonth}
+}
+
+// Regions lists the region codes Seller.Region takes, sorted.
+func Regions() []string {
+	out := make([]string, 0, len(regionalHolidays))
+	for r := range regionalHolidays {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ParseRegion accepts a region code of Regions in any case, and returns it
+// in canonical form.
+func ParseRegion(s string) (string, error) {
+	r := strings.ToUpper(strings.TrimSpace(s))
+	if _, ok := regionalHolidays[r]; ok {
+		return r, nil
+	}
+	return "", Errorf(EINVALID, "%q is not a region sfpdesk knows the holidays of; regions are %s", s, strings.Join(Regions(), ", "))
+}
+
+// regional caches the calendars of a marketplace and a region.
+var regional sync.Map // marketplace \x00 region → *BusinessCalendar
+
+// RegionalCalendar returns the marketplace's business calendar with the
+// region's public holidays added as days off. An empty or unknown region
+// gives the national calendar (CalendarFor).
+func RegionalCalendar(m Marketplace, region string) *BusinessCalendar {
+	extra, ok := regionalHolidays[region]
+	if !ok {
+		return CalendarFor(m)
+	}
+	key := string(m) + "\x00" + region
+	if c, ok := regional.Load(key); ok {
+		return c.(*BusinessCalendar)
+	}
+	base := CalendarFor(m)
+	c := &BusinessCalendar{
+		market:   base.market,
+		loc:      base.loc,
+		holidays: slices.Concat(base.holidays, extra),
+		years:    make(map[int]map[date]HolidayDate),
+	}
+	actual, _ := regional.LoadOrStore(key, c)
+	return actual.(*BusinessCalendar)
+}
 
 // CalendarFor returns the marketplace's business calendar. An unknown
 // marketplace gets amazon.fr's, as Marketplace.Info does, so that a bad

@@ -235,3 +235,57 @@ func TestCalendarConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A seller's region adds its holidays to the refund clock; without one the
+// national list stands.
+func TestRegionalCalendar(t *testing.T) {
+	two := sfp.Duration{N: 2, Unit: sfp.BusinessDays}
+	tests := []struct {
+		name    string
+		m       sfp.Marketplace
+		region  string
+		arrived string
+		want    string
+	}{
+		{"Epiphany is no national holiday in Germany", "amazon.de", "",
+			"2027-01-05T10:00:00+01:00", "2027-01-07T23:59:59+01:00"},
+		{"but it is one in Bavaria", "amazon.de", "DE-BY",
+			"2027-01-05T10:00:00+01:00", "2027-01-08T23:59:59+01:00"},
+		{"Reformation Day is off in Saxony", "amazon.de", "DE-SN",
+			"2028-10-30T10:00:00+01:00", "2028-11-02T23:59:59+01:00"},
+		{"Maundy Thursday is chosen by each community in Spain", "amazon.es", "",
+			"2027-03-24T10:00:00+01:00", "2027-03-29T23:59:59+02:00"},
+		{"and Madrid takes it", "amazon.es", "ES-MD",
+			"2027-03-24T10:00:00+01:00", "2027-03-30T23:59:59+02:00"},
+		{"Madrid's own day on 2 May", "amazon.es", "ES-MD",
+			"2028-05-01T10:00:00+02:00", "2028-05-04T23:59:59+02:00"},
+		{"an unknown region keeps the national list", "amazon.de", "XX-YY",
+			"2027-01-05T10:00:00+01:00", "2027-01-07T23:59:59+01:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := sfp.RegionalCalendar(tt.m, tt.region)
+			got := c.DueAfter(mustTime(t, tt.arrived), two, nil).Format(time.RFC3339)
+			if got != tt.want {
+				t.Errorf("due %s, want %s", got, tt.want)
+			}
+		})
+	}
+	// The national calendar itself is left alone.
+	if _, ok := sfp.CalendarFor("amazon.de").Holiday(mustTime(t, "2027-01-06T12:00:00+01:00")); ok {
+		t.Error("Epiphany became a holiday of amazon.de's national calendar")
+	}
+}
+
+func TestParseRegion(t *testing.T) {
+	for in, want := range map[string]string{"es-md": "ES-MD", " DE-BY ": "DE-BY", "de-th": "DE-TH"} {
+		if got, err := sfp.ParseRegion(in); err != nil || got != want {
+			t.Errorf("ParseRegion(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "BY", "FR-75", "DE_BY"} {
+		if _, err := sfp.ParseRegion(bad); sfp.ErrorCode(err) != sfp.EINVALID {
+			t.Errorf("ParseRegion(%q): %v, want EINVALID", bad, err)
+		}
+	}
+}

@@ -68,7 +68,11 @@ type Case struct {
 
 	Refund *Refund `json:"refund,omitempty"`
 	Return *Return `json:"return,omitempty"`
-	Claim  *Claim  `json:"claim,omitempty"`
+	// Claim is the order's reimbursement claim (or, in a case stored before
+	// carrier claims had their own slot, its one claim of either type);
+	// CarrierClaim the order's claim with the carrier.
+	Claim        *Claim `json:"claim,omitempty"`
+	CarrierClaim *Claim `json:"carrier_claim,omitempty"`
 
 	// Drafts, Held and Answers are the replies proposed, kept back and sent
 	// (draft.go): personal data, purged with the rest of the case's.
@@ -115,8 +119,9 @@ type Refund struct {
 	OutsideReturnWindow bool   `json:"outside_return_window"`
 	AToZClaim           bool   `json:"a_to_z_claim"`
 	Note                string `json:"note,omitempty"`
-	// RefundedAt is when the seller (or Amazon) refunded: for a returned item
-	// it stops the refund clock.
+	// RefundedAt is when the buyer was refunded: on a refund notice the
+	// claim window counts from it; for a returned item it stops the refund
+	// clock.
 	RefundedAt *time.Time `json:"refunded_at,omitempty"`
 }
 
@@ -156,6 +161,10 @@ const (
 	EventClaimFiled  = "claim_filed"
 	EventClaimStatus = "claim_status"
 	EventPurged      = "purged"
+	// EventAToZ marks a refund notice whose order has an A-to-z claim.
+	EventAToZ = "a_to_z_claim"
+	// EventReturnBack marks a return request whose parcel came back.
+	EventReturnBack = "return_received"
 )
 
 // AddEvent appends an event to the case's history.
@@ -176,11 +185,15 @@ type Route struct {
 
 // Seller holds a seller's settings.
 type Seller struct {
-	Name     string  `json:"name"`
-	TimeZone string  `json:"timezone,omitempty"`
-	Lang     string  `json:"lang,omitempty"`
-	OnCall   string  `json:"oncall,omitempty"` // <!subteam^S…> user group
-	Routes   []Route `json:"routes,omitempty"`
+	Name     string `json:"name"`
+	TimeZone string `json:"timezone,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+	OnCall   string `json:"oncall,omitempty"` // <!subteam^S…> user group
+	// Region is the ISO 3166-2 code of where the seller's warehouse is
+	// (ES-MD, DE-BY): its public holidays join the national ones on the
+	// refund clock.
+	Region string  `json:"region,omitempty"`
+	Routes []Route `json:"routes,omitempty"`
 }
 
 // RouteFor picks the channel for a marketplace: its own route, else the

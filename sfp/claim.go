@@ -10,8 +10,9 @@ import (
 
 // Claim is a reimbursement claim under the SFP reimbursement policy, or a
 // claim with the carrier, on the refund of one order. The policy allows one
-// claim per order, and so does sfpdesk: every refund notice of the order
-// carries the order's one claim.
+// reimbursement claim per order; a carrier claim is outside it, and an
+// order may have one of each. Every refund notice of the order carries the
+// order's claims (Case.Claim, Case.CarrierClaim).
 type Claim struct {
 	ID     string `json:"id"`
 	Number uint64 `json:"number"`
@@ -33,6 +34,9 @@ type Claim struct {
 	// History is every status the claim went through, who set it and
 	// when, oldest first.
 	History []ClaimChange `json:"history,omitempty"`
+	// InfoDue is, while Amazon (or the carrier) waits for more
+	// information, the last moment to send it.
+	InfoDue *time.Time `json:"info_due,omitempty"`
 	// Message is the claim's message in the refund card's thread: its
 	// status and the text to paste where the claim is filed.
 	Message MessageRef `json:"message"`
@@ -57,6 +61,10 @@ type ClaimChange struct {
 	Status string    `json:"status"`
 	By     string    `json:"by,omitempty"`
 }
+
+// DefaultInfoWindow is how long a claim's "more information requested"
+// gives when the person recording it names no day.
+const DefaultInfoWindow = 7 * 24 * time.Hour
 
 // FirstClaimNumber is the number of the first claim ever filed.
 const FirstClaimNumber = 1001
@@ -114,6 +122,10 @@ func (cl *Claim) Clone() *Claim {
 		d := *cl.Deadline
 		c.Deadline = &d
 	}
+	if cl.InfoDue != nil {
+		d := *cl.InfoDue
+		c.InfoDue = &d
+	}
 	return &c
 }
 
@@ -141,9 +153,45 @@ func (c *Case) refundStep() Step {
 	if c.Refund == nil {
 		return Step{Action: StepNone}
 	}
-	existing := ""
-	if c.Claim != nil {
-		existing = c.Claim.ID
+	return NextStep(*c.Refund, c.OrderClaims())
+}
+
+// OrderClaims returns the ids of the order's claims the case carries.
+func (c *Case) OrderClaims() OrderClaims {
+	var oc OrderClaims
+	for _, cl := range []*Claim{c.Claim, c.CarrierClaim} {
+		if cl == nil {
+			continue
+		}
+		if cl.Type == ClaimTypeCarrier {
+			oc.Carrier = cl.ID
+		} else {
+			oc.Reimbursement = cl.ID
+		}
 	}
-	return NextStep(*c.Refund, existing)
+	return oc
+}
+
+// ClaimOfType returns the order's claim of type typ the case carries, or
+// nil.
+func (c *Case) ClaimOfType(typ string) *Claim {
+	for _, cl := range []*Claim{c.Claim, c.CarrierClaim} {
+		if cl != nil && (cl.Type == typ || (typ == ClaimTypeReimbursement && cl.Type == "")) {
+			return cl
+		}
+	}
+	return nil
+}
+
+// SetClaim gives the case the order's claim cl, in the slot of its type:
+// Claim for a reimbursement claim, CarrierClaim for a carrier claim.
+func (c *Case) SetClaim(cl *Claim) {
+	if cl.Type == ClaimTypeCarrier {
+		c.CarrierClaim = cl
+		if c.Claim != nil && c.Claim.ID == cl.ID {
+			c.Claim = nil
+		}
+		return
+	}
+	c.Claim = cl
 }

@@ -17,13 +17,17 @@ type SLA map[Kind]Duration
 // Amazon's clock: a reply is late after 24 hours, weekends and holidays
 // included. A return must be refunded within 2 business days of reaching the
 // warehouse. A refund notice needs no answer, so it has no deadline; its
-// claim has a filing deadline of its own (ClaimDeadline).
+// claim has a filing deadline of its own (ClaimDeadline); nor does a
+// return request, whose clock starts when the parcel is back.
 var defaultSLA = SLA{
 	KindPreOrderQuestion: {24, Hours},
 	KindProductQuestion:  {24, Hours},
 	KindOrderQuestion:    {24, Hours},
 	KindCSContact:        {24, Hours},
 	KindReturnReceived:   {2, BusinessDays},
+	// Amazon grants an A-to-z claim the seller leaves unanswered for 72
+	// hours, whatever the day.
+	KindAToZClaim: {72, Hours},
 }
 
 // DefaultSLA returns a copy of the contract's default deadlines.
@@ -76,7 +80,7 @@ func ParseSLA(s string) (SLA, error) {
 
 func kindNames() string {
 	var names []string
-	for _, k := range Kinds {
+	for _, k := range slaOrder {
 		if _, ok := defaultSLA[k]; ok {
 			names = append(names, string(k))
 		}
@@ -95,10 +99,18 @@ func (s SLA) For(k Kind) (d Duration, ok bool) {
 	return defaultSLA[k], true
 }
 
-// String writes the SLA as ParseSLA reads it, kinds in contract order.
+// slaOrder is the order SFPDESK_SLA's default lists the kinds in: the
+// calendar-time clocks, then the refund clock.
+var slaOrder = []Kind{
+	KindPreOrderQuestion, KindProductQuestion, KindOrderQuestion, KindCSContact,
+	KindAToZClaim, KindReturnReceived,
+}
+
+// String writes the SLA as ParseSLA reads it, kinds in the order of the
+// contract's default.
 func (s SLA) String() string {
 	var parts []string
-	for _, k := range Kinds {
+	for _, k := range slaOrder {
 		if d, ok := s.For(k); ok {
 			parts = append(parts, string(k)+"="+d.String())
 		}
@@ -111,11 +123,17 @@ func (s SLA) String() string {
 // zone). ok is false for a kind with no deadline (refund_notice). The time
 // is in loc, so that it prints with the seller's UTC offset.
 func (s SLA) DueAt(k Kind, receivedAt time.Time, m Marketplace, loc *time.Location) (due time.Time, ok bool) {
+	return s.DueOn(k, receivedAt, CalendarFor(m), loc)
+}
+
+// DueOn is DueAt on a given business calendar (RegionalCalendar), for a
+// seller whose region adds days off.
+func (s SLA) DueOn(k Kind, receivedAt time.Time, c *BusinessCalendar, loc *time.Location) (due time.Time, ok bool) {
 	d, ok := s.For(k)
 	if !ok {
 		return time.Time{}, false
 	}
-	return DueAfter(receivedAt, d, m, loc), true
+	return c.DueAfter(receivedAt, d, loc), true
 }
 
 // DueAfter returns the end of a period of length d starting at start.
@@ -133,14 +151,19 @@ func (s SLA) DueAt(k Kind, receivedAt time.Time, m Marketplace, loc *time.Locati
 // loc is the seller's time zone (nil: the marketplace's); the marketplace
 // decides whose public holidays are days off.
 func DueAfter(start time.Time, d Duration, m Marketplace, loc *time.Location) time.Time {
+	return CalendarFor(m).DueAfter(start, d, loc)
+}
+
+// DueAfter is the package's DueAfter on calendar c.
+func (c *BusinessCalendar) DueAfter(start time.Time, d Duration, loc *time.Location) time.Time {
 	if loc == nil {
-		loc = m.Location()
+		loc = c.loc
 	}
 	if !d.IsBusiness() {
 		cd, _ := d.Calendar() // an unknown unit counts as zero: due at once, never late
 		return start.Add(cd).In(loc)
 	}
-	day := CalendarFor(m).AddBusinessDays(start.In(loc), d.N)
+	day := c.AddBusinessDays(start.In(loc), d.N)
 	return endOfDay(day)
 }
 
@@ -201,10 +224,14 @@ func RemindersBefore(due time.Time, before []time.Duration, now time.Time) []Rem
 // The last is the "due today" reminder. A refund window has no reminder on
 // the arrival day: the case card itself has just been posted.
 func MorningReminders(start, due time.Time, m Marketplace, loc *time.Location, now time.Time) []Reminder {
+	return CalendarFor(m).MorningReminders(start, due, loc, now)
+}
+
+// MorningReminders is the package's MorningReminders on calendar c.
+func (c *BusinessCalendar) MorningReminders(start, due time.Time, loc *time.Location, now time.Time) []Reminder {
 	if loc == nil {
-		loc = m.Location()
+		loc = c.loc
 	}
-	c := CalendarFor(m)
 	last := dateOf(due.In(loc))
 	var out []Reminder
 	for d := dateOf(start.In(loc)).add(1); !last.before(d); d = d.add(1) {

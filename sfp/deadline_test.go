@@ -171,20 +171,22 @@ func TestNilSLAKeepsDefaults(t *testing.T) {
 }
 
 func TestParseSLA(t *testing.T) {
-	const defaults = "pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,return_received=2bd"
+	const defaults = "pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,a_to_z_claim=72h,return_received=2bd"
 	tests := []struct {
 		name, in, want string
 	}{
 		{"unset keeps every default", "", defaults},
 		{"the contract's default written out", defaults, defaults},
 		{"one entry overrides its kind only", "cs_contact=12h",
-			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=12h,return_received=2bd"},
+			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=12h,a_to_z_claim=72h,return_received=2bd"},
 		{"several entries, spaces and any order", " return_received = 1bd , order_question=48h ",
-			"pre_order_question=24h,product_question=24h,order_question=48h,cs_contact=24h,return_received=1bd"},
+			"pre_order_question=24h,product_question=24h,order_question=48h,cs_contact=24h,a_to_z_claim=72h,return_received=1bd"},
 		{"a return in calendar time", "return_received=3d",
-			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,return_received=3d"},
+			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,a_to_z_claim=72h,return_received=3d"},
+		{"an A-to-z claim's own deadline", "a_to_z_claim=48h",
+			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,a_to_z_claim=48h,return_received=2bd"},
 		{"a trailing comma is harmless", "cs_contact=90m,",
-			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=90m,return_received=2bd"},
+			"pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=90m,a_to_z_claim=72h,return_received=2bd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,6 +207,7 @@ func TestParseSLAErrorsNameTheEntry(t *testing.T) {
 	}{
 		{"unknown kind", "cs_contact=12h,buyer_question=2h", "buyer_question=2h"},
 		{"refund notices have no deadline", "refund_notice=1d", "refund_notice=1d"},
+		{"return requests have no deadline", "return_requested=2bd", "return_requested=2bd"},
 		{"no equals sign", "cs_contact", "cs_contact"},
 		{"no duration", "cs_contact=", "cs_contact="},
 		{"unknown unit", "cs_contact=12x", "cs_contact=12x"},

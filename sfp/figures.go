@@ -1,6 +1,9 @@
 package sfp
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // FigurePeriods are the periods Seller Central shows response figures
 // over: 7, 30 and 90 days back from now.
@@ -26,7 +29,11 @@ var FigurePeriods = []time.Duration{7 * 24 * time.Hour, 30 * 24 * time.Hour, 90 
 // at a time, so that a scan of the store never holds every case at once.
 type Figures struct {
 	From, To time.Time
+	// Kinds, when set, are the kinds that count instead of every question.
+	Kinds []Kind
 
+	// Received is every contact whose clock started in the period.
+	Received int
 	// Counted is the late-response rate's denominator.
 	Counted          int
 	Late             int
@@ -48,9 +55,14 @@ func (f *Figures) Add(c *Case) { f.AddSummary(SummaryOf(c)) }
 // AddSummary counts a case from its summary, as a store's index by received
 // time gives it.
 func (f *Figures) AddSummary(c Summary) {
-	if !c.Kind.IsQuestion() || c.ReceivedAt.Before(f.From) || !c.ReceivedAt.Before(f.To) {
+	counts := c.Kind.IsQuestion()
+	if f.Kinds != nil {
+		counts = slices.Contains(f.Kinds, c.Kind)
+	}
+	if !counts || c.ReceivedAt.Before(f.From) || !c.ReceivedAt.Before(f.To) {
 		return
 	}
+	f.Received++
 	if c.NoResponseNeeded {
 		f.NoResponseNeeded++
 		return
@@ -109,4 +121,42 @@ func noResponseNeeded(c *Case) bool {
 		}
 	}
 	return false
+}
+
+// SellerFigures are a seller's figures over a period as Seller Central
+// shows them: Amazon's Contact Response Time counts the messages buyers
+// wrote (Kind.IsBuyerMessage), not the questions customer service brought
+// on a buyer's behalf, and shows pre-order and post-order messages apart.
+// Customer service's questions and the answers to A-to-z claims are kept
+// on lines of their own.
+type SellerFigures struct {
+	Buyer, PreOrder, PostOrder Figures
+	CS, AToZ                   Figures
+}
+
+// NewSellerFigures starts the figures of the period ending at now.
+func NewSellerFigures(now time.Time, period time.Duration) SellerFigures {
+	mk := func(kinds ...Kind) Figures {
+		f := NewFigures(now, period)
+		f.Kinds = kinds
+		return f
+	}
+	return SellerFigures{
+		Buyer:     mk(KindPreOrderQuestion, KindProductQuestion, KindOrderQuestion),
+		PreOrder:  mk(KindPreOrderQuestion, KindProductQuestion),
+		PostOrder: mk(KindOrderQuestion),
+		CS:        mk(KindCSContact),
+		AToZ:      mk(KindAToZClaim),
+	}
+}
+
+// Add counts a case in each of the figures it belongs to.
+func (s *SellerFigures) Add(c *Case) { s.AddSummary(SummaryOf(c)) }
+
+// AddSummary counts a case, from its summary, in each of the figures it
+// belongs to.
+func (s *SellerFigures) AddSummary(c Summary) {
+	for _, f := range []*Figures{&s.Buyer, &s.PreOrder, &s.PostOrder, &s.CS, &s.AToZ} {
+		f.AddSummary(c)
+	}
 }

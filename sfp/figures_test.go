@@ -35,21 +35,21 @@ func TestFiguresCountOneCase(t *testing.T) {
 		want sfp.Figures
 	}{
 		{"answered in 3 hours", question(now, 48, 3, sfp.StateAnswered),
-			sfp.Figures{Counted: 1, Answered: 1, ResponseTotal: 3 * time.Hour}},
+			sfp.Figures{Received: 1, Counted: 1, Answered: 1, ResponseTotal: 3 * time.Hour}},
 		{"answered after 30 hours: late, and still in the average", question(now, 48, 30, sfp.StateAnswered),
-			sfp.Figures{Counted: 1, Late: 1, Answered: 1, ResponseTotal: 30 * time.Hour}},
+			sfp.Figures{Received: 1, Counted: 1, Late: 1, Answered: 1, ResponseTotal: 30 * time.Hour}},
 		{"answered at the deadline exactly: on time", question(now, 48, 24, sfp.StateAnswered),
-			sfp.Figures{Counted: 1, Answered: 1, ResponseTotal: 24 * time.Hour}},
+			sfp.Figures{Received: 1, Counted: 1, Answered: 1, ResponseTotal: 24 * time.Hour}},
 		{"unanswered, deadline gone: late", question(now, 30, -1, sfp.StateOpen),
-			sfp.Figures{Counted: 1, Late: 1}},
+			sfp.Figures{Received: 1, Counted: 1, Late: 1}},
 		{"unanswered, still within its 24 hours: counts neither way", question(now, 5, -1, sfp.StateOpen),
-			sfp.Figures{}},
+			sfp.Figures{Received: 1}},
 		{"marked no response needed: left out of the rate", question(now, 30, -1, sfp.StateNoResponseNeeded, sfp.EventNoResponse),
-			sfp.Figures{NoResponseNeeded: 1}},
+			sfp.Figures{Received: 1, NoResponseNeeded: 1}},
 		{"closed after no response needed: still left out", question(now, 300, -1, sfp.StateClosed, sfp.EventNoResponse, sfp.EventClosed),
-			sfp.Figures{NoResponseNeeded: 1}},
+			sfp.Figures{Received: 1, NoResponseNeeded: 1}},
 		{"answered then closed: counted as answered", question(now, 300, 2, sfp.StateClosed, sfp.EventAnswered, sfp.EventClosed),
-			sfp.Figures{Counted: 1, Answered: 1, ResponseTotal: 2 * time.Hour}},
+			sfp.Figures{Received: 1, Counted: 1, Answered: 1, ResponseTotal: 2 * time.Hour}},
 		{"received 31 days ago: outside the period", question(now, 31*24, 1, sfp.StateAnswered),
 			sfp.Figures{}},
 		{"a refund notice is no question", &sfp.Case{Kind: sfp.KindRefundNotice, State: sfp.StateOpen, ReceivedAt: now.Add(-time.Hour)},
@@ -122,5 +122,39 @@ func TestFiguresWithNothingToCount(t *testing.T) {
 	}
 	if _, ok := f.AverageResponse(); ok {
 		t.Error("an average over no answer")
+	}
+}
+
+// Seller Central's buyer-message figures leave customer service's
+// questions out, split pre-order from post-order, and A-to-z answers run
+// on their own line.
+func TestSellerFiguresSplitAsSellerCentral(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	of := func(k sfp.Kind, hoursAgo, answeredAfter float64) *sfp.Case {
+		c := question(now, hoursAgo, answeredAfter, sfp.StateAnswered)
+		c.Kind = k
+		return c
+	}
+	atoz := of(sfp.KindAToZClaim, 100, 80) // answered after its 72 hours: late
+	due := atoz.ReceivedAt.Add(72 * time.Hour)
+	atoz.DueAt = &due
+	sf := sfp.NewSellerFigures(now, 30*24*time.Hour)
+	for _, c := range []*sfp.Case{
+		of(sfp.KindPreOrderQuestion, 48, 2), of(sfp.KindProductQuestion, 48, 30),
+		of(sfp.KindOrderQuestion, 48, 4), of(sfp.KindCSContact, 48, 1), of(sfp.KindCSContact, 48, 26),
+		atoz, of(sfp.KindRefundNotice, 48, 1),
+	} {
+		sf.Add(c)
+	}
+	type line struct{ Received, Late, Answered int }
+	got := map[string]line{}
+	for name, f := range map[string]sfp.Figures{"buyer": sf.Buyer, "pre": sf.PreOrder, "post": sf.PostOrder, "cs": sf.CS, "atoz": sf.AToZ} {
+		got[name] = line{f.Received, f.Late, f.Answered}
+	}
+	want := map[string]line{
+		"buyer": {3, 1, 3}, "pre": {2, 1, 2}, "post": {1, 0, 1}, "cs": {2, 1, 2}, "atoz": {1, 1, 1},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
 	}
 }

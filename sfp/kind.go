@@ -10,13 +10,20 @@ const (
 	KindOrderQuestion    Kind = "order_question"
 	KindCSContact        Kind = "cs_contact"
 	KindRefundNotice     Kind = "refund_notice"
-	KindReturnReceived   Kind = "return_received"
+	// KindReturnRequested is a buyer's return request: nothing is due until
+	// the parcel is back, when its Return received starts the refund clock.
+	KindReturnRequested Kind = "return_requested"
+	KindReturnReceived  Kind = "return_received"
+	// KindAToZClaim is an A-to-z Guarantee claim on an order: Amazon waits
+	// 72 hours for the seller's answer, then grants it at the seller's cost.
+	KindAToZClaim Kind = "a_to_z_claim"
 )
 
 // Kinds lists every kind in the order the contract gives them.
 var Kinds = []Kind{
 	KindPreOrderQuestion, KindProductQuestion, KindOrderQuestion,
-	KindCSContact, KindRefundNotice, KindReturnReceived,
+	KindCSContact, KindRefundNotice, KindReturnRequested, KindReturnReceived,
+	KindAToZClaim,
 }
 
 // ParseKind accepts one of the contract's kind names.
@@ -39,10 +46,34 @@ func (k Kind) IsQuestion() bool {
 	return false
 }
 
+// AwaitsAnswer reports whether a case of the kind waits for the seller's
+// words on a calendar-time clock, with reminders and escalation: the
+// questions, and an A-to-z claim, which Amazon grants at the seller's cost
+// when it is left unanswered.
+func (k Kind) AwaitsAnswer() bool { return k.IsQuestion() || k == KindAToZClaim }
+
+// IsBuyerMessage reports whether the kind is a message a buyer wrote to the
+// seller: the only ones Amazon's Contact Response Time counts. A question
+// customer service brings on a buyer's behalf is not one.
+func (k Kind) IsBuyerMessage() bool {
+	switch k {
+	case KindPreOrderQuestion, KindProductQuestion, KindOrderQuestion:
+		return true
+	}
+	return false
+}
+
+// IsPreOrder reports whether a buyer message came before any order: Seller
+// Central shows pre-order and post-order response times apart. A product
+// question names no order either.
+func (k Kind) IsPreOrder() bool {
+	return k == KindPreOrderQuestion || k == KindProductQuestion
+}
+
 // NeedsOrder reports whether a contact of this kind must name an order.
 func (k Kind) NeedsOrder() bool {
 	switch k {
-	case KindOrderQuestion, KindRefundNotice, KindReturnReceived:
+	case KindOrderQuestion, KindRefundNotice, KindReturnRequested, KindReturnReceived, KindAToZClaim:
 		return true
 	}
 	return false

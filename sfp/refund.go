@@ -11,15 +11,22 @@ import (
 type RefundReason string
 
 const (
-	ReasonLateDelivery         RefundReason = "late_delivery"
-	ReasonNoLongerNeeded       RefundReason = "no_longer_needed"
-	ReasonNoTracking           RefundReason = "no_tracking"
-	ReasonDefective            RefundReason = "defective"
-	ReasonDamaged              RefundReason = "damaged"
-	ReasonMissingParts         RefundReason = "missing_parts"
-	ReasonWrongItem            RefundReason = "wrong_item"
-	ReasonLostInTransit        RefundReason = "lost_in_transit"
-	ReasonDamagedInTransit     RefundReason = "damaged_in_transit"
+	ReasonLateDelivery     RefundReason = "late_delivery"
+	ReasonNoLongerNeeded   RefundReason = "no_longer_needed"
+	ReasonNoTracking       RefundReason = "no_tracking"
+	ReasonDefective        RefundReason = "defective"
+	ReasonDamaged          RefundReason = "damaged"
+	ReasonMissingParts     RefundReason = "missing_parts"
+	ReasonWrongItem        RefundReason = "wrong_item"
+	ReasonLostInTransit    RefundReason = "lost_in_transit"
+	ReasonDamagedInTransit RefundReason = "damaged_in_transit"
+	// ReasonDeliveredNotReceived: tracking shows the parcel delivered and
+	// the buyer says it never came. The first case the SFP reimbursement
+	// policy names: the carrier's scan says its part was done.
+	ReasonDeliveredNotReceived RefundReason = "delivered_not_received"
+	// ReasonNotReturned: the buyer was refunded and the return was never
+	// scanned by the carrier.
+	ReasonNotReturned          RefundReason = "not_returned"
 	ReasonLateReturnAuthorised RefundReason = "late_return_authorised"
 	ReasonOther                RefundReason = "other"
 )
@@ -28,8 +35,8 @@ const (
 var RefundReasons = []RefundReason{
 	ReasonLateDelivery, ReasonNoLongerNeeded, ReasonNoTracking,
 	ReasonDefective, ReasonDamaged, ReasonMissingParts, ReasonWrongItem,
-	ReasonLostInTransit, ReasonDamagedInTransit, ReasonLateReturnAuthorised,
-	ReasonOther,
+	ReasonLostInTransit, ReasonDamagedInTransit, ReasonDeliveredNotReceived,
+	ReasonNotReturned, ReasonLateReturnAuthorised, ReasonOther,
 }
 
 // ParseRefundReason accepts one of the contract's reason tokens, which are
@@ -111,8 +118,9 @@ func (a StepAction) ClaimType() string {
 type NoClaimReason string
 
 const (
-	// NoClaimExists: sfpdesk keeps one claim per order, as the
-	// reimbursement policy allows one claim per order.
+	// NoClaimExists: the order already has a claim of the kind the step
+	// would file: the reimbursement policy allows one reimbursement claim
+	// per order, and a parcel is claimed from its carrier once.
 	NoClaimExists NoClaimReason = "claim_exists"
 	// NoClaimSellerRefund: only refunds issued by Amazon CS qualify; the
 	// seller refunded this one.
@@ -128,6 +136,9 @@ const (
 	// NoClaimCarrierLoss: the policy excludes losses and damage in transit;
 	// the carrier answers for them.
 	NoClaimCarrierLoss NoClaimReason = "carrier_loss"
+	// NoClaimReturnless: a refund without return asked nothing back, so a
+	// return that never came is no loss the policy covers.
+	NoClaimReturnless NoClaimReason = "returnless"
 	// NoClaimWindowClosed: the filing window after the refund is over.
 	NoClaimWindowClosed NoClaimReason = "window_closed"
 )
@@ -147,6 +158,12 @@ const (
 	// HintContactCarrier: claim the loss or damage from the carrier
 	// directly, under the carrier's own terms and time limits.
 	HintContactCarrier Hint = "contact_carrier"
+	// HintProofOfDelivery: the claim rests on the carrier's delivery scan
+	// (date, place, and a signature or photo where the carrier has one).
+	HintProofOfDelivery Hint = "proof_of_delivery"
+	// HintReturnNotScanned: the claim rests on the return label's tracking
+	// showing no carrier scan since the refund.
+	HintReturnNotScanned Hint = "return_not_scanned"
 )
 
 // Step is the next step on a refund: what to do, why no reimbursement claim
@@ -157,6 +174,14 @@ type Step struct {
 	Hint    Hint
 	// ClaimID is the order's existing claim, with NoClaimExists.
 	ClaimID string
+}
+
+// OrderClaims are the claims already on an order, by type: one
+// reimbursement claim (the policy's one claim per order) and one carrier
+// claim can stand side by side.
+type OrderClaims struct {
+	Reimbursement string
+	Carrier       string
 }
 
 // refundPolicy is the policy table: the step for each reason when nothing
@@ -180,40 +205,56 @@ var refundPolicy = map[RefundReason]Step{
 	// claims from the carrier directly.
 	ReasonLostInTransit:    {Action: StepCarrierClaim, NoClaim: NoClaimCarrierLoss, Hint: HintContactCarrier},
 	ReasonDamagedInTransit: {Action: StepCarrierClaim, NoClaim: NoClaimCarrierLoss, Hint: HintContactCarrier},
+	// Tracking shows it delivered: the carrier did its part, and this is
+	// the policy's first eligible case.
+	ReasonDeliveredNotReceived: {Action: StepClaim, Hint: HintProofOfDelivery},
+	// Refunded before the return, which never came back.
+	ReasonNotReturned: {Action: StepClaim, Hint: HintReturnNotScanned},
 	// The seller had to accept a late return CS authorised and refund it
 	// in full.
 	ReasonLateReturnAuthorised: {Action: StepClaim},
 	ReasonOther:                {Action: StepClaim},
 }
 
-// NextStep decides the next step on a refund. existingClaimID is the claim
-// already on the order, or "".
+// NextStep decides the next step on a refund, given the claims already on
+// its order.
 //
-// The order of the checks is the order of the answer the seller gets:
+// A parcel lost or damaged in transit is claimed from the carrier, who
+// answers for it whoever refunded the buyer and whatever Amazon does with
+// the order: that step depends only on there being no carrier claim on the
+// order yet.
 //
-//  1. A claim already on the order: nothing more to file (one claim per
-//     order).
+// Every other reason is a matter for the SFP reimbursement policy, and the
+// order of its checks is the order of the answer the seller gets:
+//
+//  1. A reimbursement claim already on the order: nothing more to file
+//     (one claim per order; a carrier claim does not count).
 //  2. Only refunds issued by Amazon CS qualify; a refund the seller or
-//     Amazon's automation made offers no claim of either kind: the seller
-//     chose to refund, or Amazon's own rules did, and nothing the policy
-//     covers is left to recover through sfpdesk.
-//  3. No claim on an order with an A-to-z claim: Amazon handles the order
-//     through the guarantee instead.
-//  4. The reason's row of the policy table.
+//     Amazon's automation made offers no reimbursement claim.
+//  3. No reimbursement claim on an order with an A-to-z claim: Amazon
+//     handles the order through the guarantee instead.
+//  4. A return that never came back, on a refund that asked for none.
+//  5. The reason's row of the policy table.
 //
 // An unknown reason is read as "other" and an unknown issuer as the
 // default, amazon_cs, so that a bad stored value still gets a step. The
 // filing window is checked apart, with Step.CheckWindow, because it depends
 // on the time.
-func NextStep(r Refund, existingClaimID string) Step {
-	if existingClaimID != "" {
-		return Step{Action: StepNone, NoClaim: NoClaimExists, ClaimID: existingClaimID}
-	}
+func NextStep(r Refund, earlier OrderClaims) Step {
 	reason, ok := ParseRefundReason(r.Reason)
 	if !ok {
 		reason = ReasonOther
 	}
 	row := refundPolicy[reason]
+	if row.Action == StepCarrierClaim {
+		if earlier.Carrier != "" {
+			return Step{Action: StepNone, NoClaim: NoClaimExists, ClaimID: earlier.Carrier}
+		}
+		return row
+	}
+	if earlier.Reimbursement != "" {
+		return Step{Action: StepNone, NoClaim: NoClaimExists, ClaimID: earlier.Reimbursement}
+	}
 	by, ok := ParseRefundedBy(r.RefundedBy)
 	if !ok {
 		by = RefundedByAmazonCS
@@ -225,6 +266,8 @@ func NextStep(r Refund, existingClaimID string) Step {
 		return Step{Action: StepNone, NoClaim: NoClaimAutomaticRefund}
 	case r.AToZClaim:
 		return Step{Action: StepNone, NoClaim: NoClaimAToZ}
+	case reason == ReasonNotReturned && r.Returnless:
+		return Step{Action: StepNone, NoClaim: NoClaimReturnless}
 	}
 	return row
 }

@@ -32,6 +32,8 @@ func TestNextStepByReason(t *testing.T) {
 		{sfp.ReasonWrongItem, sfp.Step{Action: sfp.StepClaim, Hint: sfp.HintItemCondition}},
 		{sfp.ReasonLostInTransit, sfp.Step{Action: sfp.StepCarrierClaim, NoClaim: sfp.NoClaimCarrierLoss, Hint: sfp.HintContactCarrier}},
 		{sfp.ReasonDamagedInTransit, sfp.Step{Action: sfp.StepCarrierClaim, NoClaim: sfp.NoClaimCarrierLoss, Hint: sfp.HintContactCarrier}},
+		{sfp.ReasonDeliveredNotReceived, sfp.Step{Action: sfp.StepClaim, Hint: sfp.HintProofOfDelivery}},
+		{sfp.ReasonNotReturned, sfp.Step{Action: sfp.StepClaim, Hint: sfp.HintReturnNotScanned}},
 		{sfp.ReasonLateReturnAuthorised, sfp.Step{Action: sfp.StepClaim}},
 		{sfp.ReasonOther, sfp.Step{Action: sfp.StepClaim}},
 	}
@@ -40,7 +42,7 @@ func TestNextStepByReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.reason), func(t *testing.T) {
-			got := sfp.NextStep(sfp.Refund{Reason: string(tt.reason), RefundedBy: "amazon_cs"}, "")
+			got := sfp.NextStep(sfp.Refund{Reason: string(tt.reason), RefundedBy: "amazon_cs"}, sfp.OrderClaims{})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("NextStep (-want +got):\n%s", diff)
 			}
@@ -49,55 +51,75 @@ func TestNextStepByReason(t *testing.T) {
 }
 
 func TestNextStepSituations(t *testing.T) {
+	none := sfp.OrderClaims{}
+	reimb := sfp.OrderClaims{Reimbursement: "CLM-7"}
+	carrier := sfp.OrderClaims{Carrier: "CLM-9"}
+	carrierStep := sfp.Step{Action: sfp.StepCarrierClaim, NoClaim: sfp.NoClaimCarrierLoss, Hint: sfp.HintContactCarrier}
 	tests := []struct {
 		name    string
 		refund  sfp.Refund
-		claimID string
+		earlier sfp.OrderClaims
 		want    sfp.Step
 	}{
 		{"a defective item the seller refunded themselves",
-			sfp.Refund{Reason: "defective", RefundedBy: "seller"}, "",
+			sfp.Refund{Reason: "defective", RefundedBy: "seller"}, none,
 			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimSellerRefund}},
 		{"a late delivery Amazon refunded automatically",
-			sfp.Refund{Reason: "late_delivery", RefundedBy: "amazon"}, "",
+			sfp.Refund{Reason: "late_delivery", RefundedBy: "amazon"}, none,
 			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimAutomaticRefund}},
 		{"a wrong item on an order with an A-to-z claim",
-			sfp.Refund{Reason: "wrong_item", RefundedBy: "amazon_cs", AToZClaim: true}, "",
+			sfp.Refund{Reason: "wrong_item", RefundedBy: "amazon_cs", AToZClaim: true}, none,
 			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimAToZ}},
-		{"a second refund on an order that already has a claim",
-			sfp.Refund{Reason: "late_delivery", RefundedBy: "amazon_cs"}, "CLM-7",
+		{"a second refund on an order that already has a reimbursement claim",
+			sfp.Refund{Reason: "late_delivery", RefundedBy: "amazon_cs"}, reimb,
 			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimExists, ClaimID: "CLM-7"}},
-		{"an existing claim comes first, even for a loss in transit",
-			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "seller", AToZClaim: true}, "CLM-8",
-			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimExists, ClaimID: "CLM-8"}},
+		{"a carrier claim on the order leaves the reimbursement claim open",
+			sfp.Refund{Reason: "late_delivery", RefundedBy: "amazon_cs"}, carrier,
+			sfp.Step{Action: sfp.StepClaim}},
+		{"a reimbursement claim on the order leaves the carrier claim open",
+			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "amazon_cs"}, reimb, carrierStep},
+		{"a parcel already claimed from the carrier is not claimed twice",
+			sfp.Refund{Reason: "damaged_in_transit", RefundedBy: "seller"}, carrier,
+			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimExists, ClaimID: "CLM-9"}},
 		{"who refunded is named before the A-to-z claim",
-			sfp.Refund{Reason: "damaged", RefundedBy: "seller", AToZClaim: true}, "",
+			sfp.Refund{Reason: "damaged", RefundedBy: "seller", AToZClaim: true}, none,
 			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimSellerRefund}},
 		{"no tracking refunded by the seller: who refunded is named first",
-			sfp.Refund{Reason: "no_tracking", RefundedBy: "seller"}, "",
+			sfp.Refund{Reason: "no_tracking", RefundedBy: "seller"}, none,
 			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimSellerRefund}},
-		{"a parcel lost in transit that the seller refunded offers no claim",
-			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "seller"}, "",
-			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimSellerRefund}},
-		{"damage in transit on an order with an A-to-z claim offers no claim",
-			sfp.Refund{Reason: "damaged_in_transit", RefundedBy: "amazon_cs", AToZClaim: true}, "",
-			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimAToZ}},
+		{"a parcel lost in transit that the seller refunded still goes to the carrier",
+			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "seller"}, none, carrierStep},
+		{"a parcel lost in transit that Amazon refunded automatically still goes to the carrier",
+			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "amazon"}, none, carrierStep},
+		{"damage in transit on an order with an A-to-z claim still goes to the carrier",
+			sfp.Refund{Reason: "damaged_in_transit", RefundedBy: "amazon_cs", AToZClaim: true}, none, carrierStep},
 		{"a parcel lost in transit refunded by Amazon CS goes to the carrier",
-			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "amazon_cs"}, "",
-			sfp.Step{Action: sfp.StepCarrierClaim, NoClaim: sfp.NoClaimCarrierLoss, Hint: sfp.HintContactCarrier}},
+			sfp.Refund{Reason: "lost_in_transit", RefundedBy: "amazon_cs"}, none, carrierStep},
+		{"delivered but not received, refunded by Amazon CS: the policy's first case",
+			sfp.Refund{Reason: "delivered_not_received"}, none,
+			sfp.Step{Action: sfp.StepClaim, Hint: sfp.HintProofOfDelivery}},
+		{"delivered but not received under an A-to-z claim: the guarantee settles it",
+			sfp.Refund{Reason: "delivered_not_received", AToZClaim: true}, none,
+			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimAToZ}},
+		{"refunded, and the return never scanned",
+			sfp.Refund{Reason: "not_returned"}, none,
+			sfp.Step{Action: sfp.StepClaim, Hint: sfp.HintReturnNotScanned}},
+		{"a returnless refund asked for no return that could go missing",
+			sfp.Refund{Reason: "not_returned", Returnless: true}, none,
+			sfp.Step{Action: sfp.StepNone, NoClaim: sfp.NoClaimReturnless}},
 		{"no refunded_by means Amazon CS",
-			sfp.Refund{Reason: "late_return_authorised"}, "",
+			sfp.Refund{Reason: "late_return_authorised"}, none,
 			sfp.Step{Action: sfp.StepClaim}},
 		{"a returnless refund for a buyer who no longer needs the item",
-			sfp.Refund{Reason: "no_longer_needed", Returnless: true}, "",
+			sfp.Refund{Reason: "no_longer_needed", Returnless: true}, none,
 			sfp.Step{Action: sfp.StepClaim, Hint: sfp.HintReturnShipping}},
 		{"an unknown stored reason reads as other",
-			sfp.Refund{Reason: "changed_mind", RefundedBy: "amazon_cs"}, "",
+			sfp.Refund{Reason: "changed_mind", RefundedBy: "amazon_cs"}, none,
 			sfp.Step{Action: sfp.StepClaim}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := sfp.NextStep(tt.refund, tt.claimID)
+			got := sfp.NextStep(tt.refund, tt.earlier)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("NextStep (-want +got):\n%s", diff)
 			}
@@ -105,20 +127,122 @@ func TestNextStepSituations(t *testing.T) {
 	}
 }
 
-// Every reason × refunded_by × a_to_z_claim × claim on the order, one line
+// policyAsWritten is the policy in the words of the SFP reimbursement
+// policy and the SFP after-sales FAQ, written apart from the code so that
+// the combination test below checks one against the other:
+//
+//   - "when the refund is due to a delivery problem, generally lost or
+//     damaged items, you must contact the carrier directly": whoever
+//     refunded, once per parcel;
+//   - otherwise a reimbursement claim: one per order, only on refunds
+//     Amazon CS issued, never on an order with an A-to-z claim, and for a
+//     return that never came back only if a return was asked for;
+//   - missing tracking is the seller's own failing.
+func policyAsWritten(reason sfp.RefundReason, by sfp.RefundedBy, atoz, returnless bool, earlier sfp.OrderClaims) string {
+	switch reason {
+	case sfp.ReasonLostInTransit, sfp.ReasonDamagedInTransit:
+		if earlier.Carrier != "" {
+			return "none: claim_exists"
+		}
+		return "carrier_claim"
+	}
+	switch {
+	case earlier.Reimbursement != "":
+		return "none: claim_exists"
+	case by == sfp.RefundedBySeller:
+		return "none: seller_refund"
+	case by == sfp.RefundedByAmazon:
+		return "none: automatic_refund"
+	case atoz:
+		return "none: a_to_z_claim"
+	case reason == sfp.ReasonNotReturned && returnless:
+		return "none: returnless"
+	case reason == sfp.ReasonNoTracking:
+		return "none: no_tracking"
+	}
+	return "claim"
+}
+
+// Every reason × refunded_by × A-to-z × returnless × earlier claim, each
+// a subtest named after its situation, against the policy as written.
+func TestNextStepEverySituation(t *testing.T) {
+	earlierClaims := []struct {
+		name string
+		oc   sfp.OrderClaims
+	}{
+		{"no claim yet", sfp.OrderClaims{}},
+		{"after a reimbursement claim", sfp.OrderClaims{Reimbursement: "CLM-1"}},
+		{"after a carrier claim", sfp.OrderClaims{Carrier: "CLM-2"}},
+		{"after both", sfp.OrderClaims{Reimbursement: "CLM-1", Carrier: "CLM-2"}},
+	}
+	n := 0
+	for _, reason := range sfp.RefundReasons {
+		for _, by := range sfp.RefundIssuers {
+			for _, atoz := range []bool{false, true} {
+				for _, returnless := range []bool{false, true} {
+					for _, e := range earlierClaims {
+						name := fmt.Sprintf("%s refunded by %s", reason, by)
+						if atoz {
+							name += " under A-to-z"
+						}
+						if returnless {
+							name += " returnless"
+						}
+						name += " " + e.name
+						want := policyAsWritten(reason, by, atoz, returnless, e.oc)
+						n++
+						t.Run(name, func(t *testing.T) {
+							s := sfp.NextStep(sfp.Refund{Reason: string(reason), RefundedBy: string(by), AToZClaim: atoz, Returnless: returnless}, e.oc)
+							got := string(s.Action)
+							if s.Action == sfp.StepNone {
+								got += ": " + string(s.NoClaim)
+							}
+							if got != want {
+								t.Errorf("next step %q, want %q", got, want)
+							}
+							if s.NoClaim == sfp.NoClaimExists {
+								wantID := e.oc.Reimbursement
+								if s.Action == sfp.StepNone && (reason == sfp.ReasonLostInTransit || reason == sfp.ReasonDamagedInTransit) {
+									wantID = e.oc.Carrier
+								}
+								if s.ClaimID != wantID {
+									t.Errorf("ClaimID %q, want %q", s.ClaimID, wantID)
+								}
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+	if want := len(sfp.RefundReasons) * len(sfp.RefundIssuers) * 2 * 2 * len(earlierClaims); n != want {
+		t.Fatalf("%d situations, want %d", n, want)
+	}
+}
+
+// Every reason × refunded_by × a_to_z_claim × returnless × claims on the order, one line
 // each, in testdata/next_step.golden: the whole policy on one page, so a
 // change to it shows up in review as a diff of that page. Run with -update
 // to rewrite it.
 func TestNextStepEveryCombination(t *testing.T) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %-24s %-11s %-6s %-6s -> %-13s %-16s %s\n", "reason", "refunded_by", "a_to_z", "claim", "action", "no_claim", "hint")
+	fmt.Fprintf(&b, "# %-24s %-11s %-6s %-10s %-8s -> %-13s %-16s %s\n", "reason", "refunded_by", "a_to_z", "returnless", "earlier", "action", "no_claim", "hint")
 	for _, reason := range sfp.RefundReasons {
 		for _, by := range sfp.RefundIssuers {
 			for _, atoz := range []bool{false, true} {
-				for _, claimID := range []string{"", "CLM-1"} {
-					s := sfp.NextStep(sfp.Refund{Reason: string(reason), RefundedBy: string(by), AToZClaim: atoz}, claimID)
-					fmt.Fprintf(&b, "%-26s %-11s %-6t %-6s -> %-13s %-16s %s\n",
-						reason, by, atoz, dash(claimID), s.Action, dash(string(s.NoClaim)), dash(string(s.Hint)))
+				for _, returnless := range []bool{false, true} {
+					for _, earlier := range []sfp.OrderClaims{{}, {Reimbursement: "CLM-1"}, {Carrier: "CLM-2"}} {
+						s := sfp.NextStep(sfp.Refund{Reason: string(reason), RefundedBy: string(by), AToZClaim: atoz, Returnless: returnless}, earlier)
+						e := "-"
+						switch {
+						case earlier.Reimbursement != "":
+							e = "reimb"
+						case earlier.Carrier != "":
+							e = "carrier"
+						}
+						fmt.Fprintf(&b, "%-26s %-11s %-6t %-10t %-8s -> %-13s %-16s %s\n",
+							reason, by, atoz, returnless, e, s.Action, dash(string(s.NoClaim)), dash(string(s.Hint)))
+					}
 				}
 			}
 		}

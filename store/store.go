@@ -17,7 +17,8 @@ var (
 	ErrInUse = errors.New("database in use by another process")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("database closed")
-	// ErrConflict is returned for a second claim on an order that has one.
+	// ErrConflict is returned for a second claim of one type on an order
+	// that has one.
 	ErrConflict = errors.New("conflict")
 )
 
@@ -272,14 +273,20 @@ type CallbackTx interface {
 }
 
 // ClaimTx keeps reimbursement and carrier claims. The SFP reimbursement
-// policy allows one claim per order, and the store holds to it: PutClaim
-// refuses a second claim on an order with ErrConflict.
+// policy allows one reimbursement claim per order, and the store holds to
+// it: PutClaim refuses a second one on an order with ErrConflict. A carrier
+// claim is outside that policy; an order has at most one of those too (a
+// parcel is claimed from its carrier once), beside its reimbursement claim.
 type ClaimTx interface {
 	// NextClaimNumber allocates a claim number; the first is 1001.
 	NextClaimNumber() (uint64, error)
 	Claim(id string) (*sfp.Claim, error)
 	PutClaim(cl *sfp.Claim) error
+	// ClaimByOrder returns the order's reimbursement claim.
 	ClaimByOrder(orderID string) (*sfp.Claim, error)
+	// ClaimsByOrder returns every claim of the order: its reimbursement
+	// claim first, then its carrier claim.
+	ClaimsByOrder(orderID string) ([]*sfp.Claim, error)
 	// OpenClaims lists the claims not yet settled (paid or denied) of a
 	// seller ("" for all), by number.
 	OpenClaims(seller string) ([]*sfp.Claim, error)

@@ -292,7 +292,7 @@ const (
 	defaultOpenAIBaseURL = "https://api.openai.com/v1"
 	// The contract's default, written out for .env.example and the README;
 	// the values themselves are sfp.DefaultSLA's (a test keeps them equal).
-	defaultSLA = "pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,return_received=2bd"
+	defaultSLA = "pre_order_question=24h,product_question=24h,order_question=24h,cs_contact=24h,a_to_z_claim=72h,return_received=2bd"
 )
 
 var settings = []setting{
@@ -429,7 +429,8 @@ var settings = []setting{
 		name: "SFPDESK_SLA", def: defaultSLA, group: groupClocks,
 		help: "Deadline of each kind of case, as kind=duration entries; an entry overrides its kind's default and the others keep theirs. " +
 			"Amazon counts a reply to a buyer as late after 24 hours, weekends and holidays included, and a return must be refunded " +
-			"within 2 business days of reaching your warehouse. refund_notice has no deadline.",
+			"within 2 business days of reaching your warehouse; an A-to-z claim left unanswered for 72 hours is granted at your cost. " +
+			"refund_notice and return_requested have no deadline.",
 		parse: parseSLA,
 		show:  func(c *Config) string { return c.SLA.String() },
 	},
@@ -896,6 +897,9 @@ func parseSLA(l *loader, c *Config, v string) {
 		case err != nil && k == sfp.KindRefundNotice:
 			l.errorf("%s: a refund notice needs no answer (its claim's filing window is SFPDESK_CLAIM_WINDOW); remove the entry", sfp.ErrorMessage(err))
 			continue
+		case err != nil && k == sfp.KindReturnRequested:
+			l.errorf("%s: a return request waits for its parcel (the refund clock is return_received's); remove the entry", sfp.ErrorMessage(err))
+			continue
 		case err != nil:
 			l.errorf("%s", sfp.ErrorMessage(err))
 			continue
@@ -920,6 +924,8 @@ func laterThanAmazon(k sfp.Kind, d sfp.Duration) bool {
 	switch {
 	case k.IsQuestion():
 		return !calendar || cal > 24*time.Hour
+	case k == sfp.KindAToZClaim:
+		return !calendar || cal > 72*time.Hour
 	case k == sfp.KindReturnReceived && calendar:
 		// Two calendar days always end before two business days do.
 		return cal > 48*time.Hour
@@ -932,6 +938,9 @@ func laterThanAmazon(k sfp.Kind, d sfp.Duration) bool {
 func amazonRule(k sfp.Kind) string {
 	if k.IsQuestion() {
 		return "Amazon counts a reply as late after 24 hours, weekends and holidays included"
+	}
+	if k == sfp.KindAToZClaim {
+		return "Amazon grants an A-to-z claim left unanswered for 72 hours, weekends and holidays included"
 	}
 	return "Amazon expects the refund within 2 business days of the return reaching your warehouse"
 }

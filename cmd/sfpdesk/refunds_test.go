@@ -206,8 +206,8 @@ func TestLostParcelGoesToTheCarrier(t *testing.T) {
 		t.Fatalf("carrier claim refused: %v", errs)
 	}
 	c := loadCase(t, h, "SFP-1001")
-	if cl := c.Claim; cl == nil || cl.Type != sfp.ClaimTypeCarrier || cl.Deadline != nil || cl.Amount.Minor != 7500 || cl.Evidence.Carrier != "Colissimo" {
-		t.Fatalf("claim %+v", c.Claim)
+	if cl := c.CarrierClaim; cl == nil || c.Claim != nil || cl.Type != sfp.ClaimTypeCarrier || cl.Deadline != nil || cl.Amount.Minor != 7500 || cl.Evidence.Carrier != "Colissimo" {
+		t.Fatalf("carrier claim %+v, reimbursement claim %+v", c.CarrierClaim, c.Claim)
 	}
 	msg, ok := threadWith(h, acmeChan, card.TS, "claim_status")
 	if !ok || !strings.Contains(rendered(h, msg), "Send this to Colissimo with your claim.") || !strings.Contains(rendered(h, msg), "Declared value: 75,00 €") {

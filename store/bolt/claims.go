@@ -8,17 +8,21 @@ import (
 	"fmt"
 	"slices"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
 
-// Claim buckets. The order index holds the policy's one claim per order;
-// the open index lists the claims still waiting for their outcome, by
-// seller, so that /sfp claims reads only those.
+// Claim buckets. The order index holds the policy's one reimbursement
+// claim per order, the carrier index the order's one carrier claim; the
+// open index lists the claims still waiting for their outcome, by seller,
+// so that /sfp claims reads only those.
 var (
-	bClaims       = []byte("claims")          // number(8) → claim JSON
-	bClaimByOrder = []byte("idx_claim_order") // order → number(8)
-	bClaimOpen    = []byte("idx_claim_open")  // seller \x00 number(8) → ∅
+	bClaims         = []byte("claims")            // number(8) → claim JSON
+	bClaimByOrder   = []byte("idx_claim_order")   // order → number(8), reimbursement claims
+	bCarrierByOrder = []byte("idx_claim_carrier") // order → number(8), carrier claims
+	bClaimOpen      = []byte("idx_claim_open")    // seller \x00 number(8) → ∅
 
 	kNextClaim = []byte("next_claim")
 )
@@ -68,7 +72,10 @@ func (t *tx) PutClaim(cl *sfp.Claim) error {
 		return fmt.Errorf("put claim %s: a claim needs an order", cl.ID)
 	}
 	num := u64(cl.Number)
-	byOrder := t.bucket(bClaimByOrder)
+	byOrder, err := t.orderIndex(cl)
+	if err != nil {
+		return err
+	}
 	if v := byOrder.Get([]byte(cl.OrderID)); v != nil && !bytes.Equal(v, num) {
 		return fmt.Errorf("put claim %s on order %s: %w", cl.ID, cl.OrderID, store.ErrConflict)
 	}
@@ -86,7 +93,11 @@ func (t *tx) PutClaim(cl *sfp.Claim) error {
 	open := t.bucket(bClaimOpen)
 	if old != nil {
 		if old.OrderID != cl.OrderID {
-			if err := byOrder.Delete([]byte(old.OrderID)); err != nil {
+			oldIdx, err := t.orderIndex(old)
+			if err != nil {
+				return err
+			}
+			if err := oldIdx.Delete([]byte(old.OrderID)); err != nil {
 				return err
 			}
 		}
@@ -105,8 +116,61 @@ func (t *tx) PutClaim(cl *sfp.Claim) error {
 	return nil
 }
 
+// orderIndex returns the order index of cl's type. A carrier claim stored
+// when the order index held claims of both types is moved to the carrier
+// index on the way, so that it no longer stands in the way of the order's
+// reimbursement claim.
+func (t *tx) orderIndex(cl *sfp.Claim) (*bbolt.Bucket, error) {
+	carrier := t.bucket(bCarrierByOrder)
+	byOrder := t.bucket(bClaimByOrder)
+	if v := byOrder.Get([]byte(cl.OrderID)); len(v) == 8 {
+		prev, err := t.claimByNumber(binary.BigEndian.Uint64(v))
+		if err != nil {
+			return nil, err
+		}
+		if prev.Type == sfp.ClaimTypeCarrier {
+			if err := byOrder.Delete([]byte(cl.OrderID)); err != nil {
+				return nil, err
+			}
+			if carrier.Get([]byte(cl.OrderID)) == nil {
+				if err := carrier.Put([]byte(cl.OrderID), v); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if cl.Type == sfp.ClaimTypeCarrier {
+		return carrier, nil
+	}
+	return byOrder, nil
+}
+
 func (t *tx) ClaimByOrder(orderID string) (*sfp.Claim, error) {
-	b := t.bucket(bClaimByOrder)
+	cl, err := t.indexedClaim(bClaimByOrder, orderID)
+	if err == nil && cl.Type == sfp.ClaimTypeCarrier {
+		// Stored before carrier claims had an index of their own.
+		return nil, store.ErrNotFound
+	}
+	return cl, err
+}
+
+func (t *tx) ClaimsByOrder(orderID string) ([]*sfp.Claim, error) {
+	var out []*sfp.Claim
+	for _, b := range [][]byte{bClaimByOrder, bCarrierByOrder} {
+		cl, err := t.indexedClaim(b, orderID)
+		switch {
+		case err == store.ErrNotFound:
+		case err != nil:
+			return nil, err
+		case !slices.ContainsFunc(out, func(o *sfp.Claim) bool { return o.Number == cl.Number }):
+			out = append(out, cl)
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) indexedClaim(bucket []byte, orderID string) (*sfp.Claim, error) {
+	b := t.bucket(bucket)
 	if b == nil {
 		return nil, store.ErrNotFound
 	}

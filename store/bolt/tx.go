@@ -36,7 +36,7 @@ var (
 	kNextCase = []byte("next_case")
 )
 
-var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bClaimOpen, bReceived}
+var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bCarrierByOrder, bClaimOpen, bReceived}
 
 // indexReceived builds the index by seller and received time over the
 // cases of a file written before it existed.

@@ -118,6 +118,53 @@ func testClaims(t *testing.T, s store.Store) {
 		}
 		return nil
 	})
+
+	// A carrier claim is outside the reimbursement policy's one claim per
+	// order: it stands beside the order's reimbursement claim, and is not
+	// what ClaimByOrder returns. A second carrier claim on the order is
+	// refused like a second reimbursement claim.
+	carrier := func(tx store.Tx, order string) *sfp.Claim {
+		cl := mk(tx, "acme", order)
+		cl.Type, cl.Deadline = sfp.ClaimTypeCarrier, nil
+		return cl
+	}
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.PutClaim(carrier(tx, "171-0000000-0000001")) })
+	if err != nil {
+		t.Fatalf("a carrier claim beside a reimbursement claim: %v", err)
+	}
+	err = s.Update(ctx, func(tx store.Tx) error { return tx.PutClaim(carrier(tx, "171-0000000-0000001")) })
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second carrier claim on an order: %v, want ErrConflict", err)
+	}
+	// And the other way round: a carrier claim first, a reimbursement
+	// claim after it.
+	err = s.Update(ctx, func(tx store.Tx) error {
+		if err := tx.PutClaim(carrier(tx, "171-0000000-0000004")); err != nil {
+			return err
+		}
+		return tx.PutClaim(mk(tx, "acme", "171-0000000-0000004"))
+	})
+	if err != nil {
+		t.Fatalf("a reimbursement claim after a carrier claim: %v", err)
+	}
+	s.View(ctx, func(tx store.Tx) error {
+		if cl, err := tx.ClaimByOrder("171-0000000-0000001"); err != nil || cl.ID != "CLM-1002" {
+			t.Errorf("ClaimByOrder beside a carrier claim = %+v, %v; want the reimbursement claim", cl, err)
+		}
+		if ids := claimIDs(tx.ClaimsByOrder("171-0000000-0000001")); ids != "[CLM-1002 CLM-1005]" {
+			t.Errorf("ClaimsByOrder = %s", ids)
+		}
+		if ids := claimIDs(tx.ClaimsByOrder("171-0000000-0000004")); ids != "[CLM-1007 CLM-1006]" {
+			t.Errorf("ClaimsByOrder, carrier claim first = %s", ids)
+		}
+		if ids := claimIDs(tx.ClaimsByOrder("171-9999999-9999999")); ids != "[]" {
+			t.Errorf("ClaimsByOrder of an order with none = %s", ids)
+		}
+		if ids := claimIDs(tx.OpenClaims("acme")); ids != "[CLM-1002 CLM-1003 CLM-1005 CLM-1006 CLM-1007]" {
+			t.Errorf("OpenClaims(acme) with carrier claims = %s", ids)
+		}
+		return nil
+	})
 }
 
 func claimIDs(cs []*sfp.Claim, err error) string {
