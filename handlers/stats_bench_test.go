@@ -122,11 +122,11 @@ func BenchmarkFigures(b *testing.B) {
 			db := openBench(b, path)
 			defer db.Close()
 			a, _ := benchApp(db, sfp.NewFakeClock(t0))
-			for _, text := range []string{"stats", "stats seller7 7d"} {
-				b.Run(strings.ReplaceAll(text, " ", "_"), func(b *testing.B) {
+			for _, q := range []struct{ text, want string }{{"stats", "seller0"}, {"stats seller7 7d", "seller7"}} {
+				b.Run(strings.ReplaceAll(q.text, " ", "_"), func(b *testing.B) {
 					for range b.N {
-						reply := a.Command(context.Background(), slack.SlashCommand{Command: "/sfp", Text: text, UserID: "U0ADMIN"})
-						if m, ok := reply.(*slack.Msg); !ok || !strings.Contains(m.Text, "seller7") {
+						reply := a.Command(context.Background(), slack.SlashCommand{Command: "/sfp", Text: q.text, UserID: "U0ADMIN"})
+						if m, ok := reply.(*slack.Msg); !ok || !strings.Contains(m.Text, q.want) {
 							b.Fatalf("stats answered %+v", reply)
 						}
 					}
