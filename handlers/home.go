@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -351,13 +352,7 @@ func (a *App) homeBlocks(ctx context.Context, d homeData) []slack.Block {
 			blocks = append(blocks, note(bot.T(l, "home.claims_more", n)))
 		}
 		var sums []string
-		for _, cur := range slices.Sorted(func(yield func(string) bool) {
-			for k := range total {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, cur := range slices.Sorted(maps.Keys(total)) {
 			sums = append(sums, total[cur].Format(sfp.DefaultMarketplace))
 		}
 		blocks = append(blocks, note(bot.T(l, "home.at_stake", strings.Join(sums, " · "))))
