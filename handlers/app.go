@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
@@ -31,6 +32,10 @@ type SlackAPI interface {
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
 	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
+	// The App Home and the weekly report's chart, sent by the outbox
+	// (DoOutbox).
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 }
 
 // Notifier is told when committed changes owe Slack messages.
@@ -70,6 +75,9 @@ type Settings struct {
 	// Retention is how long after a case closes its buyer data is kept
 	// (SFPDESK_RETENTION). Zero means the contract's 30d.
 	Retention sfp.Duration
+	// Report is when each seller channel gets its weekly report
+	// (SFPDESK_REPORT), in the seller's time zone; nil means never.
+	Report *report.Schedule
 }
 
 // App handles everything Slack and the intake API send.

@@ -722,7 +722,7 @@ func (a *App) cmdClaims(ctx context.Context, c *call) any {
 			return err
 		}
 		for _, cs := range open {
-			if cs.Kind == sfp.KindRefundNotice && cs.Refund != nil && cs.ClaimBy != nil && cs.RefundStep(now).Action == sfp.StepClaim {
+			if claimToFile(cs, now) {
 				items = append(items, claimItem{owner: cs, deadline: cs.ClaimBy, amount: cs.Refund.Amount})
 			}
 		}
@@ -781,4 +781,11 @@ func (a *App) cmdClaims(ctx context.Context, c *call) any {
 		lines = append(lines, bot.T(c.lang, "claims.footer"))
 	}
 	return ephemeral(strings.Join(lines, "\n"), bot.Sections(lines)...)
+}
+
+// claimToFile reports whether the open case is a refund notice whose
+// reimbursement claim can still be filed, and is not yet: /sfp claims and
+// the App Home list it with its refund at stake.
+func claimToFile(cs *sfp.Case, now time.Time) bool {
+	return cs.Kind == sfp.KindRefundNotice && cs.Refund != nil && cs.ClaimBy != nil && cs.RefundStep(now).Action == sfp.StepClaim
 }

@@ -51,6 +51,11 @@ func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 			return a.onMention(ctx, m)
 		}
 		return a.onMessage(ctx, m)
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab != "home" {
+			return nil
+		}
+		return a.onHomeOpened(ctx, e.User)
 	}
 	return nil
 }

@@ -48,6 +48,9 @@ func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *s
 	user := cb.User.ID
 	var err error
 	lang := a.Settings.Lang
+	if cb.View.Type == slack.VTHomeTab && !a.homeMaySee(ctx, user, act.Value) {
+		return
+	}
 	switch act.ActionID {
 	case bot.ActionTake:
 		err = a.take(ctx, cb, act)

@@ -63,7 +63,10 @@ func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 				triaged++
 			}
 		}
-		return tx.PutSeller(s)
+		if err := tx.PutSeller(s); err != nil {
+			return err
+		}
+		return a.scheduleReports(tx)
 	})
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
@@ -69,6 +70,9 @@ type Config struct {
 	Addr       string
 	AdminAddr  string
 	AdminToken string // when set, the admin listener requires it as a bearer token
+
+	// Weekly report; nil: off.
+	Report *report.Schedule
 
 	// openAIBaseSet records that OPENAI_BASE_URL was given: a base URL alone
 	// (a local model server needs no key) turns drafting by model on.
@@ -603,6 +607,30 @@ var settings = []setting{
 			}
 		},
 		show: func(c *Config) string { return c.AdminToken },
+	},
+
+	// Weekly report.
+	{
+		name: "SFPDESK_REPORT", def: "mon 09:00", group: groupSeller,
+		help: "When each seller channel gets its weekly report with the chart of the last 8 weeks, in the seller's time zone " +
+			"(a day `mon`…`sun` and a time), or `off`.",
+		parse: func(l *loader, c *Config, v string) {
+			sc, on, err := report.ParseSchedule(v)
+			if err != nil {
+				l.errorf("%v", err)
+				sc, on = report.DefaultSchedule, true
+			}
+			c.Report = nil
+			if on {
+				c.Report = &sc
+			}
+		},
+		show: func(c *Config) string {
+			if c.Report == nil {
+				return "off"
+			}
+			return c.Report.String()
+		},
 	},
 }
 

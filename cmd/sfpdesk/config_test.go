@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
@@ -121,6 +122,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		Retention:         sfp.Duration{N: 30, Unit: sfp.Days},
 		Addr:              ":3000",
 		AdminAddr:         "127.0.0.1:9090",
+		Report:            &report.Schedule{Day: time.Monday, Hour: 9},
 	}
 	if diff := cmp.Diff(want, c, cmpConfig); diff != "" {
 		t.Errorf("defaults (-want +got):\n%s", diff)
@@ -165,6 +167,18 @@ func TestLoadConfig(t *testing.T) {
 		want  []string              // warnings and errors, in order; "…" is any text
 		check func(c *Config) error // optional look at the parsed values
 	}{
+		// Weekly report.
+		{name: "report off", env: map[string]string{"SFPDESK_REPORT": "off"},
+			check: func(c *Config) error {
+				if c.Report != nil {
+					return fmt.Errorf("Report = %v, want nil", c.Report)
+				}
+				return nil
+			}},
+		{name: "report on Friday evening", env: map[string]string{"SFPDESK_REPORT": "Fri 17:30"},
+			check: wantField(func(c *Config) any { return *c.Report }, report.Schedule{Day: time.Friday, Hour: 17, Minute: 30})},
+		{name: "report with a day spelt out", env: map[string]string{"SFPDESK_REPORT": "monday 9:00"},
+			want: []string{`error SFPDESK_REPORT: "monday 9:00": want a day and a time such as "mon 09:00", or "off"`}},
 		// Slack tokens.
 		{name: "bot token missing", env: map[string]string{"SLACK_BOT_TOKEN": unset},
 			want: []string{`error SLACK_BOT_TOKEN: not set: …Bot User OAuth Token (xoxb-…) from OAuth & Permissions`}},
@@ -582,6 +596,7 @@ func TestSettingsTable(t *testing.T) {
 		"SFPDESK_TIMEZONE", "SFPDESK_LANG", "SFPDESK_SLA", "SFPDESK_REMIND_BEFORE", "SFPDESK_QUIET_HOURS",
 		"SFPDESK_CLAIM_WINDOW", "SFPDESK_CLAIM_REMIND_BEFORE", "SFPDESK_CLOSE_AFTER", "SFPDESK_RETENTION",
 		"SFPDESK_CATALOG", "SFPDESK_CALLBACK_ALLOW",
+		"SFPDESK_REPORT",
 	} {
 		if !seen[name] {
 			t.Errorf("%s is missing from the settings table", name)

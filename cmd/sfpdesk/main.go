@@ -25,6 +25,7 @@ var commandHelp = []struct{ name, args, about string }{
 	{"manifest", "[--url https://host]", "print the Slack app manifest (with no flags, slack-manifest.yaml)"},
 	{"purge", "--case SFP-… | --order …", "erase one buyer's data now, with proof"},
 	{"eval-drafts", "[--templates] [--model NAME] [--questions FILE] [--catalog FILE] [-v]", "score drafted replies on the evaluation questions, from the configured model or the templates"},
+	{"report", "--seller S [--week YYYY-Www] --out FILE.png", "draw the weekly report's chart of a seller's last 8 weeks, from the database"},
 	{"version", "", "print the version, the commit and the Go version it was built with"},
 	{"healthcheck", "[--url URL]", "exit 0 if the running bot answers /healthz (the container's health check)"},
 }
@@ -61,6 +62,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBackup(args[1:], stdout, stderr)
 	case "purge":
 		return runPurge(args[1:], stdout, stderr)
+	case "report":
+		return runReport(args[1:], stdout, stderr)
 	case "manifest":
 		return runManifest(args[1:], stdout, stderr)
 	case "eval-drafts":

@@ -18,6 +18,7 @@ var botScopes = []struct{ name, why string }{
 	{"channels:read", "who is in a public seller channel: only its members see its cases"},
 	{"chat:write", "case cards, reminders, escalations and relayed answers"},
 	{"commands", "the /sfp command and the \"Send to seller\" shortcut"},
+	{"files:write", "the weekly report's chart, uploaded into each seller channel"},
 	{"groups:history", "replies in case threads of private seller channels"},
 	{"groups:read", "who is in a private seller channel: only its members see its cases"},
 	{"im:history", "what people write to sfpdesk in a direct message"},
@@ -25,9 +26,10 @@ var botScopes = []struct{ name, why string }{
 	{"users:read", "names of who asked, took and answered a case"},
 }
 
-// botEvents are the events sfpdesk handles: mentions, and messages in the
-// channels and direct messages it is in (replies in case threads).
-var botEvents = []string{"app_mention", "message.channels", "message.groups", "message.im"}
+// botEvents are the events sfpdesk handles: its App Home opened, mentions,
+// and messages in the channels and direct messages it is in (replies in
+// case threads).
+var botEvents = []string{"app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"}
 
 const (
 	appDescription = "Amazon Seller Fulfilled Prime desk: buyer questions, CS contacts, returns and refunds as Slack cases, on Amazon's clock."
@@ -79,15 +81,17 @@ func Manifest(publicURL string) string {
 	kv(1, "long_description", yamlString(appLongDescription))
 	kv(1, "background_color", yamlString("#232f3e"))
 	line(0, "features:")
-	// The Messages tab is where an agent's direct-message thread with the
-	// bot lives (where it cannot post in their channel); without it Slack
-	// tells people that sending messages to this app is turned off.
-	line(1, "app_home:")
-	kv(2, "messages_tab_enabled", "true")
-	kv(2, "messages_tab_read_only_enabled", "false")
 	line(1, "bot_user:")
 	kv(2, "display_name", "sfpdesk")
 	kv(2, "always_online", "true")
+	// The Home tab is each person's queue. The Messages tab is where an
+	// agent's direct-message thread with the bot lives (where it cannot post
+	// in their channel); without it Slack tells people that sending messages
+	// to this app is turned off.
+	line(1, "app_home:")
+	kv(2, "home_tab_enabled", "true")
+	kv(2, "messages_tab_enabled", "true")
+	kv(2, "messages_tab_read_only_enabled", "false")
 	line(1, "slash_commands:")
 	line(2, "- command: /sfp")
 	if base != "" {

@@ -42,6 +42,7 @@ func TestManifestFile(t *testing.T) {
 // workspace admin to refuse the app.
 var wantScopes = []string{
 	"app_mentions:read", "channels:history", "channels:join", "channels:read", "chat:write", "commands",
+	"files:write",
 	"groups:history", "groups:read", "im:history", "im:write", "users:read",
 }
 
@@ -60,7 +61,8 @@ func TestManifestSocketMode(t *testing.T) {
 		"settings.org_deploy_enabled":               "false",
 		"settings.socket_mode_enabled":              "true",
 		"settings.token_rotation_enabled":           "false",
-		"settings.event_subscriptions.bot_events[]": "app_mention,message.channels,message.groups,message.im",
+		"settings.event_subscriptions.bot_events[]": "app_home_opened,app_mention,message.channels,message.groups,message.im",
+		"features.app_home.home_tab_enabled":        "true",
 		"oauth_config.scopes.bot[]":                 strings.Join(wantScopes, ","),
 	}
 	// Agents' direct-message threads need the App Home's Messages tab.

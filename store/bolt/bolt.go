@@ -58,8 +58,14 @@ func Open(path string, opts *Options) (*DB, error) {
 	d := &DB{path: path, opts: bo, db: bdb}
 	if !o.ReadOnly {
 		err := bdb.Update(func(btx *bbolt.Tx) error {
+			backfill := btx.Bucket(bCases) != nil && btx.Bucket(bReceived) == nil
 			if err := createBuckets(btx); err != nil {
 				return err
+			}
+			if backfill {
+				if err := indexReceived(btx); err != nil {
+					return err
+				}
 			}
 			d.nums.next = nextCaseNumber(btx)
 			return nil
