@@ -359,13 +359,17 @@ func defangFences(s, code string) string {
 // Restore turns a model's answer into the seller's words: the buyer's own
 // placeholders get their originals back; any other placeholder stands for
 // a datum of another buyer (from an earlier answer) or for nothing, and
-// becomes a gap for the seller to fill.
+// becomes a gap for the seller to fill. A name comes back as its first word
+// only: a draft greets the buyer as a card shows them, never by full name.
 func (p *Prompt) Restore(text string) string {
 	text = placeholderRE.ReplaceAllStringFunc(text, func(ph string) string {
-		if p.allowed[ph] {
-			return ph
+		if !p.allowed[ph] {
+			return p.gap
 		}
-		return p.gap
+		if o, ok := p.mapping.original(ph); ok && strings.HasPrefix(ph, "[NAME_") {
+			return sfp.FirstName(o)
+		}
+		return ph
 	})
 	return p.mapping.Restore(text)
 }

@@ -174,8 +174,10 @@ func TestNoPersonalDatumReachesTheModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name := in.Customer.Name; name != "" && !strings.Contains(d.Text, name) {
-			t.Errorf("the buyer's name %q was not restored in %q", name, d.Text)
+		if name := in.Customer.Name; name != "" && !strings.Contains(d.Text, sfp.FirstName(name)) {
+			t.Errorf("the buyer's first name %q was not restored in %q", sfp.FirstName(name), d.Text)
+		} else if name != "" && name != sfp.FirstName(name) && strings.Contains(d.Text, name) {
+			t.Errorf("the draft names the buyer in full, %q: %q", name, d.Text)
 		}
 	}
 	sent := srv.Sent()
@@ -198,12 +200,15 @@ func TestAnotherBuyersDatumBecomesAGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "Bonjour Claire Rousseau, comme je l'écrivais à ⟦à compléter⟧, non : la LED est intégrée."
+	want := "Bonjour Claire, comme je l'écrivais à ⟦à compléter⟧, non : la LED est intégrée."
 	if d.Text != want {
 		t.Errorf("draft = %q\nwant    %q", d.Text, want)
 	}
 	if strings.Contains(d.Text, "Paul") {
 		t.Error("another buyer's name reached this buyer's draft")
+	}
+	if strings.Contains(d.Text, "Rousseau") {
+		t.Error("the draft greets the buyer by full name; a first name at most")
 	}
 }
 
@@ -222,11 +227,11 @@ func TestDraftStreamsAsItWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Bonjour Claire Rousseau,",
-		"Bonjour Claire Rousseau, non : la LED",
-		"Bonjour Claire Rousseau, non : la LED est intégrée",
-		"Bonjour Claire Rousseau, non : la LED est intégrée (8 W).",
-		"Bonjour Claire Rousseau, non : la LED est intégrée (8 W).\nCordialement",
+		"Bonjour Claire,",
+		"Bonjour Claire, non : la LED",
+		"Bonjour Claire, non : la LED est intégrée",
+		"Bonjour Claire, non : la LED est intégrée (8 W).",
+		"Bonjour Claire, non : la LED est intégrée (8 W).\nCordialement",
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)

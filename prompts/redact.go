@@ -253,6 +253,15 @@ func (m *Mapping) Restore(text string) string {
 	})
 }
 
+// original is the datum a placeholder of this Mapping stands for.
+func (m *Mapping) original(p string) (string, bool) {
+	if m == nil || m.st == nil {
+		return "", false
+	}
+	o, ok := m.st.original[p]
+	return o, ok
+}
+
 // Len returns the number of placeholders the Mapping has handed out.
 func (m *Mapping) Len() int {
 	if m == nil || m.st == nil {
