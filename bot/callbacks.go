@@ -14,7 +14,6 @@ import (
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -70,13 +69,14 @@ const (
 )
 
 // NewCallback builds the callback a seller's reply owes an intake case: the
-// payload is fixed now, so that every retry sends the same body. at is the
-// reply's time in the seller's zone; userName may be empty, the worker then
-// looks it up before the first attempt.
-func NewCallback(c *sfp.Case, typ, userID, userName, text string, at time.Time) *store.Callback {
+// payload is fixed now, so that every retry sends the same body. answer is
+// plain text (PlainText makes it from a Slack message); at is the reply's
+// time in the seller's zone; userName may be empty, the worker then looks
+// it up before the first attempt.
+func NewCallback(c *sfp.Case, typ, userID, userName, answer string, at time.Time) *store.Callback {
 	return &store.Callback{
 		DeliveryID: newDeliveryID(), CaseID: c.ID, SourceID: c.SourceID, URL: c.CallbackURL,
-		Type: typ, Answer: PlainText(text), ByID: userID, ByName: userName, AnsweredAt: at,
+		Type: typ, Answer: answer, ByID: userID, ByName: userName, AnsweredAt: at,
 		State: store.CallbackPending, CreatedAt: at, NotBefore: at,
 	}
 }
@@ -154,93 +154,53 @@ func SignCallback(token string, ts int64, body []byte) string {
 // else between angle brackets is the writer's own text.
 var slackToken = regexp.MustCompile(`<(?:[@#!]|https?://|mailto:)[^<>|\s]*(?:\|[^<>]*)?>`)
 
-// PlainText turns a Slack message (unescaped once) into the plain text a
-// buyer can read: links become "label (url)", mentions their label.
-// Formatting marks stay, as they read naturally in plain text too.
+// PlainText turns a Slack message, as Slack sent it, into the plain text a
+// buyer can read: links become "label (url)", mentions their label, and the
+// rest is unescaped once. It must see the message before unescaping: Slack
+// sends a typed "<https://x|y>" as "&lt;https://x|y&gt;" and a real link as
+// "<https://x|y>", and only then can the one stay typed text while the
+// other becomes a link. Formatting marks stay, as they read naturally in
+// plain text too.
 func PlainText(s string) string {
-	return slackToken.ReplaceAllStringFunc(s, func(tok string) string {
-		inner := tok[1 : len(tok)-1]
-		target, label, hasLabel := strings.Cut(inner, "|")
-		switch {
-		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
-			if hasLabel && label != "" {
-				return target[:1] + strings.TrimPrefix(label, target[:1])
-			}
-			return target
-		case strings.HasPrefix(target, "!"):
-			if hasLabel {
-				return label
-			}
-			switch target {
-			case "!here", "!channel", "!everyone":
-				return "@" + target[1:]
-			}
-			return ""
+	var b strings.Builder
+	last := 0
+	for _, loc := range slackToken.FindAllStringIndex(s, -1) {
+		b.WriteString(Unescape(s[last:loc[0]]))
+		b.WriteString(Unescape(plainToken(s[loc[0]:loc[1]])))
+		last = loc[1]
+	}
+	b.WriteString(Unescape(s[last:]))
+	return b.String()
+}
+
+// plainToken is the plain text of one piece of Slack markup.
+func plainToken(tok string) string {
+	inner := tok[1 : len(tok)-1]
+	target, label, hasLabel := strings.Cut(inner, "|")
+	switch {
+	case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
+		if hasLabel && label != "" {
+			return target[:1] + strings.TrimPrefix(label, target[:1])
 		}
-		if !hasLabel || label == "" {
-			return strings.TrimPrefix(target, "mailto:")
-		}
-		bare := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(target, "mailto:"), "https://"), "http://")
-		if label == target || label == bare || label == strings.TrimSuffix(bare, "/") {
+		return target
+	case strings.HasPrefix(target, "!"):
+		if hasLabel {
 			return label
 		}
-		return label + " (" + target + ")"
-	})
-}
-
-// Address guard.
-
-// nonPublic are ranges that IsPrivate and friends leave out but that a
-// callback must not reach either: shared address space, documentation and
-// benchmarking ranges, reserved space, and IPv6 prefixes that embed an
-// IPv4 address (NAT64, 6to4) and could lead back inside.
-var nonPublic = func() []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range []string{
-		"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15",
-		"198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
-		"64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "2002::/16",
-	} {
-		out = append(out, netip.MustParsePrefix(s))
-	}
-	return out
-}()
-
-// PublicAddr reports whether ip is a public internet address. Callbacks
-// reach only those, unless their host is in SFPDESK_CALLBACK_ALLOW: an
-// intake client must not be able to make sfpdesk call into its own network
-// (the metadata service, the admin listener, a database).
-func PublicAddr(ip netip.Addr) bool {
-	ip = ip.Unmap().WithZone("")
-	if !ip.IsValid() || ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() ||
-		ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsMulticast() {
-		return false
-	}
-	for _, p := range nonPublic {
-		if p.Contains(ip) {
-			return false
+		switch target {
+		case "!here", "!channel", "!everyone":
+			return "@" + target[1:]
 		}
+		return ""
 	}
-	return true
-}
-
-// CallbackAllowed reports whether host (a name or an address, as in a URL)
-// is in the allow list of SFPDESK_CALLBACK_ALLOW (lower-case names and
-// addresses). Addresses compare as addresses, so "::1" allows "[0::1]".
-func CallbackAllowed(allow []string, host string) bool {
-	h := strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
-	ip, ipErr := netip.ParseAddr(h)
-	for _, a := range allow {
-		if a == h {
-			return true
-		}
-		if ipErr == nil {
-			if aip, err := netip.ParseAddr(a); err == nil && aip.Unmap() == ip.Unmap().WithZone("") {
-				return true
-			}
-		}
+	if !hasLabel || label == "" {
+		return strings.TrimPrefix(target, "mailto:")
 	}
-	return false
+	bare := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(target, "mailto:"), "https://"), "http://")
+	if label == target || label == bare || label == strings.TrimSuffix(bare, "/") {
+		return label
+	}
+	return label + " (" + target + ")"
 }
 
 // AddrRefusedError is a callback refused because its host resolved to an
@@ -263,8 +223,8 @@ func NewCallbackClient(allow []string) *http.Client {
 		if err != nil {
 			return &AddrRefusedError{Addr: address}
 		}
-		ip, err := netip.ParseAddr(host)
-		if err != nil || !(PublicAddr(ip) || CallbackAllowed(allow, ip.String())) {
+		ip, class := ClassifyHost(host)
+		if !(class == HostPublic || class == HostInternal && ip.IsValid() && CallbackAllowed(allow, ip.String())) {
 			return &AddrRefusedError{Addr: host}
 		}
 		return nil
@@ -274,7 +234,21 @@ func NewCallbackClient(allow []string) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil
 	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if host, _, err := net.SplitHostPort(addr); err == nil && CallbackAllowed(allow, host) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, &AddrRefusedError{Addr: addr}
+		}
+		// An address in another spelling ("127.1") is dialled as the address
+		// it was classified as, never handed to a resolver that might read
+		// it otherwise.
+		ip, class := ClassifyHost(host)
+		switch {
+		case class == HostInvalid:
+			return nil, &AddrRefusedError{Addr: host}
+		case ip.IsValid():
+			addr = net.JoinHostPort(ip.String(), port)
+		}
+		if CallbackAllowed(allow, host) {
 			return open.DialContext(ctx, network, addr)
 		}
 		return guarded.DialContext(ctx, network, addr)
@@ -410,7 +384,7 @@ func (w *Callbacks) Run(ctx context.Context) error {
 	w.init()
 	defer w.wg.Wait()
 	if w.Token == "" {
-		w.log().Info("callbacks paused: SFPDESK_INTAKE_TOKEN is not set, so answers cannot be signed")
+		// No intake API, so no callback can be owed: nothing to say.
 		<-ctx.Done()
 		return nil
 	}
@@ -647,6 +621,11 @@ func (w *Callbacks) attempt(ctx context.Context, cb *store.Callback) outcome {
 	if err != nil || !(u.Scheme == "https" || (u.Scheme == "http" && CallbackAllowed(w.Allow, u.Hostname()))) {
 		return outcome{err: "refused: callbacks go to https:// URLs, or to hosts in SFPDESK_CALLBACK_ALLOW", result: store.CallbackStopped}
 	}
+	// A URL stored before intake knew an address's every spelling is
+	// stopped here, not retried for a day against a guard that refuses it.
+	if ip, class := ClassifyHost(u.Hostname()); (class == HostInternal && ip.IsValid() || class == HostInvalid) && !CallbackAllowed(w.Allow, u.Hostname()) {
+		return outcome{err: "refused: " + (&AddrRefusedError{Addr: u.Hostname()}).Error(), result: store.CallbackStopped}
+	}
 	body := CallbackBody(cb)
 	// The timestamp is wall-clock time, not the injected clock: receivers
 	// check it against their own clock, as bots check Slack's.
@@ -801,11 +780,7 @@ func (w *Callbacks) record(ctx context.Context, sent *store.Callback, attempts [
 			if s, err := tx.Seller(c.Seller); err == nil && s.Lang != "" {
 				lang = s.Lang
 			}
-			host := cb.URL
-			if u, err := url.Parse(cb.URL); err == nil {
-				host = u.Host
-			}
-			text := T(lang, "callback.stopped", Escape(host), Escape(why))
+			text := T(lang, "callback.stopped", Escape(c.ReplyTarget()), Escape(why))
 			if _, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: c.Card.Channel, ThreadTS: c.Card.TS, ThreadOf: c.Card.OutboxID,
 				Text: Cut(text, MaxMessageText), CreatedAt: now,

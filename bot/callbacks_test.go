@@ -220,7 +220,8 @@ func (e *cbEnv) reply(caseID, typ, text string) *store.Callback {
 		if err != nil {
 			return err
 		}
-		cb = NewCallback(c, typ, "U0SELLER", "Marie", text, e.clock.Now())
+		// text is a message as Slack sends it, which the relay reads so.
+		cb = NewCallback(c, typ, "U0SELLER", "Marie", PlainText(text), e.clock.Now())
 		return EnqueueCallback(tx, cb)
 	})
 	if err != nil {
@@ -579,6 +580,25 @@ func TestCallbackToAPrivateAddressIsRefused(t *testing.T) {
 	}
 }
 
+func TestCallbackToAnAddressInAnotherSpellingStops(t *testing.T) {
+	rcv := newReceiver(t, true, http.StatusOK)
+	port := rcv.srv.Listener.Addr().(interface{ String() string }).String()
+	port = port[strings.LastIndex(port, ":")+1:]
+	e := newCallbackEnv(t) // nothing allowed
+	// Stored as it came, before intake refused such spellings: the first
+	// attempt stops it rather than a day of retries.
+	e.addCase("SFP-1001", "https://0x7f000001:"+port+"/cb")
+	e.start()
+	e.reply("SFP-1001", CallbackAnswer, "Bonjour")
+	got := e.nextAttempt()
+	if got.State != store.CallbackStopped || !strings.Contains(got.Attempts[0].Error, "is not public") {
+		t.Fatalf("callback to 0x7f000001: %+v", got)
+	}
+	if n := rcv.count(); n != 0 {
+		t.Errorf("the private endpoint got %d requests", n)
+	}
+}
+
 func TestCallbackClientChecksResolvedAddresses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
@@ -594,6 +614,10 @@ func TestCallbackClientChecksResolvedAddresses(t *testing.T) {
 		{"an allowed name", byName, []string{"localhost"}, false},
 		{"a name resolving to an allowed address", byName, []string{"127.0.0.1"}, false},
 		{"an allowed literal", srv.URL, []string{"127.0.0.1"}, false},
+		{"the loopback in a short spelling", "http://127.1:" + u.Port() + "/", nil, true},
+		{"the loopback as one number", "http://2130706433:" + u.Port() + "/", nil, true},
+		{"an allowed address in a short spelling", "http://127.1:" + u.Port() + "/", []string{"127.0.0.1"}, false},
+		{"an allowed address in hexadecimal", "http://0x7f000001:" + u.Port() + "/", []string{"127.0.0.1"}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -624,6 +648,106 @@ func TestPublicAddr(t *testing.T) {
 	}
 }
 
+func TestClassifyHost(t *testing.T) {
+	loop := netip.MustParseAddr("127.0.0.1")
+	tests := []struct {
+		host  string
+		addr  netip.Addr
+		class HostClass
+	}{
+		{"127.0.0.1", loop, HostInternal},
+		{"127.1", loop, HostInternal},
+		{"127.0.1", loop, HostInternal},
+		{"2130706433", loop, HostInternal},
+		{"0x7f000001", loop, HostInternal},
+		{"0X7F000001", loop, HostInternal},
+		{"017700000001", loop, HostInternal},
+		{"0177.0.0.01", loop, HostInternal},
+		{"0x7f.1", loop, HostInternal},
+		{"127.0.0.1.", loop, HostInternal},
+		{"[::127.0.0.1]", netip.MustParseAddr("::7f00:1"), HostInternal},
+		{"::ffff:127.0.0.1", netip.MustParseAddr("::ffff:127.0.0.1"), HostInternal},
+		{"[::ffff:7f00:1]", netip.MustParseAddr("::ffff:7f00:1"), HostInternal},
+		{"::ffff:0:a00:1", netip.MustParseAddr("::ffff:0:a00:1"), HostInternal},
+		{"167772161", netip.MustParseAddr("10.0.0.1"), HostInternal},
+		{"0xa9.0xfe.0xa9.0xfe", netip.MustParseAddr("169.254.169.254"), HostInternal},
+		{"0", netip.MustParseAddr("0.0.0.0"), HostInternal},
+		{"8.8.8.8", netip.MustParseAddr("8.8.8.8"), HostPublic},
+		{"134744072", netip.MustParseAddr("8.8.8.8"), HostPublic},
+		{"[2001:4860:4860::8888]", netip.MustParseAddr("2001:4860:4860::8888"), HostPublic},
+		{"1.2.3.256", netip.Addr{}, HostInvalid},
+		{"1.2.3.4.5", netip.Addr{}, HostInvalid},
+		{"4294967296", netip.Addr{}, HostInvalid},
+		{"09.1.1.1", netip.Addr{}, HostInvalid},
+		{"a.b.0x", netip.Addr{}, HostInvalid},
+		{"[::g]", netip.Addr{}, HostInvalid},
+		{"localhost", netip.Addr{}, HostInternal},
+		{"LOCALHOST.", netip.Addr{}, HostInternal},
+		{"api.localhost", netip.Addr{}, HostInternal},
+		{"helpdesk.example", netip.Addr{}, HostName},
+		{"1password.example", netip.Addr{}, HostName},
+		{"0xdead.example", netip.Addr{}, HostName},
+		{"example.com.", netip.Addr{}, HostName},
+		{"0..", netip.Addr{}, HostInvalid},
+		{"a..example", netip.Addr{}, HostInvalid},
+		{".example", netip.Addr{}, HostInvalid},
+	}
+	for _, tc := range tests {
+		addr, class := ClassifyHost(tc.host)
+		if addr != tc.addr || class != tc.class {
+			t.Errorf("ClassifyHost(%q) = %v, %v; want %v, %v", tc.host, addr, class, tc.addr, tc.class)
+		}
+	}
+}
+
+func FuzzClassifyHost(f *testing.F) {
+	for _, s := range []string{"127.0.0.1", "127.1", "2130706433", "0x7f000001", "017700000001", "127.0.0.1.",
+		"[::127.0.0.1]", "::ffff:10.0.0.1", "helpdesk.example", "localhost", "1.2.3.256", "0x", "08", "fe80::1%eth0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		addr, class := ClassifyHost(host)
+		switch class {
+		case HostPublic:
+			if !addr.IsValid() || !PublicAddr(addr) {
+				t.Fatalf("%q: public, but %v", host, addr)
+			}
+		case HostInternal:
+			if addr.IsValid() && PublicAddr(addr) {
+				t.Fatalf("%q: internal, but %v is public", host, addr)
+			}
+		case HostName, HostInvalid:
+			if addr.IsValid() {
+				t.Fatalf("%q: %v with an address %v", host, class, addr)
+			}
+		}
+		// Whatever the standard parser reads as an address, the guard
+		// reads as the same address.
+		bare := host
+		if len(bare) >= 2 && bare[0] == '[' && bare[len(bare)-1] == ']' {
+			bare = bare[1 : len(bare)-1]
+		}
+		if ip, err := netip.ParseAddr(bare); err == nil && (addr.WithZone("") != ip.WithZone("") || class == HostName) {
+			t.Fatalf("%q: netip reads %v, the guard %v (%v)", host, ip, addr, class)
+		}
+		// An address classifies the same in its canonical spelling, and
+		// allowing it allows every spelling of it.
+		if addr.IsValid() {
+			again, c := ClassifyHost(addr.String())
+			if again != addr || c != class {
+				t.Fatalf("%q → %v %v, but %v → %v %v", host, addr, class, addr, again, c)
+			}
+			if !CallbackAllowed([]string{addr.String()}, host) {
+				t.Fatalf("allowing %v does not allow %q", addr, host)
+			}
+		}
+		// A host made of digits and dots is never taken for a name.
+		if host != "" && strings.Trim(host, "0123456789.") == "" && strings.Trim(host, ".") != "" && class == HostName {
+			t.Fatalf("%q taken for a name", host)
+		}
+	})
+}
+
 // The documentation's signature example (docs/INTAKE.md) is this one.
 func TestSignCallbackExample(t *testing.T) {
 	got := SignCallback(testToken, 1793613600, []byte(`{"type":"answer"}`))
@@ -645,7 +769,11 @@ func TestPlainText(t *testing.T) {
 		{"a special mention", "<!here> regardez", "@here regardez"},
 		{"a date", "Livré <!date^1793613600^{date}|2 novembre>", "Livré 2 novembre"},
 		{"formatting stays", "*Important* : _demain_", "*Important* : _demain_"},
-		{"a lone bracket", "3 < 4 and 5 > 2", "3 < 4 and 5 > 2"},
+		{"a lone bracket", "3 &lt; 4 and 5 &gt; 2", "3 < 4 and 5 > 2"},
+		{"a typed link stays typed", "&lt;https://x.example|y&gt;", "<https://x.example|y>"},
+		{"a typed mention stays typed", "&lt;!channel&gt; &amp; &lt;@U999&gt;", "<!channel> & <@U999>"},
+		{"a real link beside a typed one", "<https://x.example|y> &lt;https://x.example|y&gt;", "y (https://x.example) <https://x.example|y>"},
+		{"an ampersand in a label", "<https://x.example|Q&amp;A>", "Q&A (https://x.example)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -32,7 +32,9 @@ func T(lang, id string, args ...any) string {
 	if !ok {
 		s, ok = catalog[LangEN][id]
 		if !ok {
-			return id
+			// A key made of a label's name ("rule."+id) shows the name;
+			// the name may come from outside, so it is shown as typed.
+			return Escape(id)
 		}
 	}
 	if len(args) == 0 {
@@ -55,4 +57,20 @@ func MessageIDs(lang string) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// Tn is T for a sentence about n things: the id's ".one" form when n is
+// singular in lang (1 in English; 0 and 1 in French), else the id itself,
+// which is the plural. No sentence says "case(s)".
+func Tn(lang, id string, n int, args ...any) string {
+	one := n == 1
+	if lang == LangFR {
+		one = n == 0 || n == 1
+	}
+	if one {
+		if _, ok := catalog[LangEN][id+".one"]; ok {
+			id += ".one"
+		}
+	}
+	return T(lang, id, args...)
 }

@@ -94,9 +94,9 @@ func claimView(callbackID, title, meta, l string, blocks []slack.Block) slack.Mo
 func claimSummary(c *sfp.Case, l string) string {
 	r := c.Refund
 	if c.ClaimBy != nil && c.RefundStep(time.Time{}).Action == sfp.StepClaim {
-		return T(l, "claim.modal.summary", c.OrderID, r.Amount.Format(c.Marketplace), ReasonLabel(l, r.Reason), DateTag(*c.ClaimBy, l))
+		return T(l, "claim.modal.summary", Escape(c.OrderID), r.Amount.Format(c.Marketplace), ReasonLabel(l, r.Reason), DateTag(*c.ClaimBy, l))
 	}
-	return T(l, "claim.modal.summary_nodate", c.OrderID, r.Amount.Format(c.Marketplace), ReasonLabel(l, r.Reason))
+	return T(l, "claim.modal.summary_nodate", Escape(c.OrderID), r.Amount.Format(c.Marketplace), ReasonLabel(l, r.Reason))
 }
 
 func textInput(block, label, hint, initial string, multiline, optional bool) *slack.InputBlock {
@@ -210,7 +210,7 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 		if loc != nil {
 			t = t.In(loc)
 		}
-		return t.Format("2006-01-02")
+		return Date(t, l)
 	}
 	var lines []string
 	add := func(id string, args ...any) { lines = append(lines, T(l, id, args...)) }
@@ -219,7 +219,7 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 	} else {
 		add("claim.paste.title")
 	}
-	add("claim.paste.order", cl.OrderID)
+	add("claim.paste.order", Escape(cl.OrderID))
 	if c != nil && c.Refund != nil {
 		at := c.ReceivedAt
 		if c.Refund.RefundedAt != nil {
@@ -242,7 +242,12 @@ func ClaimPasteText(cl *sfp.Claim, c *sfp.Case, lang string, loc *time.Location)
 		add("claim.paste.tracking", Escape(ev.Tracking))
 	}
 	if ev.DeliveryScan != "" {
-		add("claim.paste.scan", ev.DeliveryScan)
+		// Typed as YYYY-MM-DD in the form; pasted as the language writes dates.
+		scan := ev.DeliveryScan
+		if d, err := time.Parse("2006-01-02", scan); err == nil {
+			scan = Date(d, l)
+		}
+		add("claim.paste.scan", Escape(scan))
 	}
 	if ev.Justification != "" {
 		add("claim.paste.justification", Escape(ev.Justification))
@@ -268,7 +273,7 @@ func ClaimMoved(cl *sfp.Claim, from, by, caseNote, lang string) Message {
 func ClaimReminder(c *sfp.Case, who string, left time.Duration, lang string) Message {
 	l := lang
 	r := c.Refund
-	s := T(l, "claim.remind", who, c.ID, c.OrderID, DateTag(*c.ClaimBy, l), Days(left, l), r.Amount.Format(c.Marketplace))
+	s := T(l, "claim.remind", who, c.ID, Escape(c.OrderID), DateTag(*c.ClaimBy, l), Days(left, l), r.Amount.Format(c.Marketplace))
 	return Message{Text: s, Blocks: []slack.Block{
 		section(s),
 		slack.NewActionBlock("claim_remind", button(ActionClaimFile, T(l, "btn.claim"), c.ID, slack.StylePrimary)),
@@ -279,7 +284,7 @@ func ClaimReminder(c *sfp.Case, who string, left time.Duration, lang string) Mes
 func ClaimLapsed(c *sfp.Case, lang string) Message {
 	l := lang
 	r := c.Refund
-	s := T(l, "claim.lapsed", c.OrderID, DateTag(*c.ClaimBy, l), r.Amount.Format(c.Marketplace), c.ID)
+	s := T(l, "claim.lapsed", Escape(c.OrderID), DateTag(*c.ClaimBy, l), r.Amount.Format(c.Marketplace), c.ID)
 	return Message{Text: s, Blocks: []slack.Block{section(s)}}
 }
 
@@ -287,7 +292,7 @@ func ClaimLapsed(c *sfp.Case, lang string) Message {
 // hours and minutes.
 func Days(d time.Duration, lang string) string {
 	if d >= 48*time.Hour {
-		return T(lang, "claim.days", int(d/(24*time.Hour)))
+		return Tn(lang, "claim.days", int(d/(24*time.Hour)), int(d/(24*time.Hour)))
 	}
 	return Duration(d, lang)
 }
@@ -295,7 +300,7 @@ func Days(d time.Duration, lang string) string {
 // ClaimLine is one claim in the /sfp claims list.
 func ClaimLine(cl *sfp.Claim, lang string) string {
 	l := lang
-	return T(l, "claims.line", cl.ID, Escape(cl.Seller), cl.OrderID, cl.Amount.Format(cl.Marketplace),
+	return T(l, "claims.line", cl.ID, Escape(cl.Seller), Escape(cl.OrderID), cl.Amount.Format(cl.Marketplace),
 		T(l, "claim.type."+cl.Type), StatusLabel(l, cl.Status))
 }
 
@@ -304,7 +309,7 @@ func ClaimLine(cl *sfp.Claim, lang string) string {
 func ToFileLine(c *sfp.Case, lang string, now time.Time) string {
 	l := lang
 	r := c.Refund
-	s := T(l, "claims.to_file", c.ID, Escape(c.Seller), c.OrderID, r.Amount.Format(c.Marketplace),
+	s := T(l, "claims.to_file", c.ID, Escape(c.Seller), Escape(c.OrderID), r.Amount.Format(c.Marketplace),
 		ReasonLabel(l, r.Reason), DateTag(*c.ClaimBy, l))
 	if c.ClaimBy.Sub(now) < 7*24*time.Hour {
 		s = ":alarm_clock: " + s

@@ -59,9 +59,16 @@ func DraftMessage(v DraftView) Message {
 		return Message{Text: T(l, "draft.drafting", v.CaseID), Blocks: blocks}
 	}
 	blocks = append(blocks, findingsBlocks(d.Findings, l)...)
-	if d.Model != "" {
+	// Once sent, the draft says where it came from, no longer how to send it.
+	sent := d.State == sfp.DraftSent
+	switch {
+	case d.Model != "" && sent:
+		blocks = append(blocks, contextLine(T(l, "draft.by_model.sent", Escape(d.Model), Escape(d.Template))))
+	case d.Model != "":
 		blocks = append(blocks, contextLine(T(l, "draft.by_model", Escape(d.Model), Escape(d.Template))))
-	} else {
+	case sent:
+		blocks = append(blocks, contextLine(T(l, "draft.by_template.sent", Escape(d.Template))))
+	default:
 		blocks = append(blocks, contextLine(T(l, "draft.by_template", Escape(d.Template))))
 	}
 	switch {
@@ -76,7 +83,7 @@ func DraftMessage(v DraftView) Message {
 		if v.ToBuyer && len(d.Findings) > 0 {
 			send.Confirm = slack.NewConfirmationBlockObject(
 				plain(T(l, "draft.confirm.title"), MaxModalTitle),
-				mrkdwn(T(l, "draft.confirm.text", len(d.Findings))),
+				mrkdwn(Tn(l, "draft.confirm.text", len(d.Findings), len(d.Findings))),
 				plain(T(l, "draft.confirm.yes"), 30), plain(T(l, "draft.confirm.no"), 30))
 			send.Style = slack.StyleDanger
 		}
@@ -131,7 +138,7 @@ func FindingsError(fs []sfp.Finding, lang string) string {
 // HeldReply tells the seller, privately, that a reply to a buyer was kept
 // back, why, and how to send it.
 func HeldReply(caseID string, h sfp.HeldReply, lang string) Message {
-	head := T(lang, "reply.held", len(h.Findings))
+	head := Tn(lang, "reply.held", len(h.Findings), len(h.Findings))
 	blocks := []slack.Block{section(head)}
 	blocks = append(blocks, findingsBlocks(h.Findings, lang)...)
 	blocks = append(blocks, contextLine(T(lang, "reply.held_hint")),
@@ -144,7 +151,7 @@ func HeldReply(caseID string, h sfp.HeldReply, lang string) Message {
 // CheckedReply tells the seller, privately, that a reply that went to an
 // agent breaks rules: the agent may pass the words on to the buyer.
 func CheckedReply(to string, fs []sfp.Finding, lang string) Message {
-	head := T(lang, "reply.checked", to, len(fs))
+	head := Tn(lang, "reply.checked", len(fs), to, len(fs))
 	return Message{Text: head, Blocks: append([]slack.Block{section(head)}, findingsBlocks(fs, lang)...)}
 }
 
@@ -158,7 +165,7 @@ func findingsBlocks(fs []sfp.Finding, lang string) []slack.Block {
 	if len(fs) == 0 {
 		return []slack.Block{contextLine(T(lang, "draft.clean"))}
 	}
-	lines := []string{T(lang, "draft.findings", len(fs))}
+	lines := []string{Tn(lang, "draft.findings", len(fs), len(fs))}
 	for _, f := range fs {
 		lines = append(lines, T(lang, "draft.finding", T(lang, "rule."+f.Rule), EscapeCut(oneLine(f.Quote), maxFindingQuote), T(lang, "rule."+f.Rule+".fix")))
 	}

@@ -26,7 +26,7 @@ func CaseDetail(c *sfp.Case, lang, permalink string, loc *time.Location) Message
 	}
 	field(T(l, "card.seller"), Escape(c.Seller)+" · "+string(c.Marketplace))
 	field(T(l, "card.state"), stateLine(c, l))
-	field(T(l, "card.order"), c.OrderID)
+	field(T(l, "card.order"), Escape(c.OrderID))
 	field(T(l, "card.from"), fromLine(c, l))
 	if c.DueAt != nil {
 		due := DateTag(*c.DueAt, l)
@@ -96,8 +96,11 @@ func Duration(d time.Duration, lang string) string {
 	}
 	h := int(d.Hours())
 	m := int(d.Minutes()) % 60
-	if h == 0 {
-		return fmt.Sprintf("%d min", m)
+	switch {
+	case h == 0:
+		return T(lang, "duration.min", m)
+	case m == 0:
+		return Tn(lang, "duration.hours", h, h)
 	}
-	return fmt.Sprintf("%d h %02d", h, m)
+	return T(lang, "duration.hours_min", h, m)
 }

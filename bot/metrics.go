@@ -136,6 +136,24 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	now := c.clock.Now()
 	_ = c.st.View(ctx, func(tx store.Tx) error {
+		// Every routed channel and every seller has a series, at 0 when
+		// there is nothing: an alert on a series that vanishes when its
+		// queue empties could never tell "drained" from "gone".
+		sellers, err := tx.Sellers()
+		if err != nil {
+			return err
+		}
+		depth := map[string]float64{}
+		oldest := map[string]float64{}
+		open := map[string]float64{}
+		for _, s := range sellers {
+			open[s.Name] = 0
+			for _, r := range s.Routes {
+				if r.Channel != "" {
+					depth[r.Channel], oldest[r.Channel] = 0, 0
+				}
+			}
+		}
 		chans, err := tx.PendingChannels()
 		if err != nil {
 			return err
@@ -147,8 +165,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			if err != nil || len(msgs) == 0 {
 				continue
 			}
-			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(len(msgs)), channel)
-			ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, now.Sub(msgs[0].CreatedAt).Seconds(), channel)
+			depth[channel] = float64(len(msgs))
+			oldest[channel] = max(0, now.Sub(msgs[0].CreatedAt).Seconds())
 		}
 		counts, err := tx.OpenCounts()
 		if err != nil {
@@ -158,7 +176,14 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			if seller == "" {
 				seller = "(triage)"
 			}
-			ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(n), seller)
+			open[seller] = float64(n)
+		}
+		for channel, n := range depth {
+			ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, n, channel)
+			ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, oldest[channel], channel)
+		}
+		for seller, n := range open {
+			ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, n, seller)
 		}
 		return nil
 	})

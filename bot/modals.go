@@ -100,8 +100,8 @@ func RouteModal(caseID string, sellers []string, external bool, lang, meta strin
 // MoveTriagePrompt offers to move a newly routed seller's triage cases.
 func MoveTriagePrompt(seller string, n int, lang string) []slack.Block {
 	return []slack.Block{
-		section(T(lang, "seller.triage_waiting", n, Escape(seller))),
-		slack.NewActionBlock("move_triage", button(ActionMoveTriage, T(lang, "seller.move_button", n), seller, slack.StylePrimary)),
+		section(Tn(lang, "seller.triage_waiting", n, n, Escape(seller))),
+		slack.NewActionBlock("move_triage", button(ActionMoveTriage, Tn(lang, "seller.move_button", n, n), seller, slack.StylePrimary)),
 	}
 }
 

@@ -89,6 +89,15 @@ type Outbox struct {
 	// way (a direct message instead of a channel the bot is not in) and
 	// returns true when it did, which spares the triage channel a report.
 	Rescue func(ctx context.Context, m *store.OutboxMessage, code string) bool
+	// Do carries out the messages that are neither posts nor updates
+	// (store.OpPublishHome, store.OpUpload), in their channel's order and
+	// within its post budget; its errors are Slack's and are retried or
+	// recorded as a post's are. Nil refuses them for good.
+	Do func(ctx context.Context, m *store.OutboxMessage) error
+	// Delivered, when set, is told of each message delivered, inside the
+	// transaction that records it: what it writes there is as durable as
+	// the delivery (the App Home queues the Homes showing the case).
+	Delivered func(tx store.Tx, m *store.OutboxMessage) error
 
 	once    sync.Once
 	wake    chan struct{}
@@ -598,6 +607,8 @@ var permanentCodes = map[string]bool{
 	"cant_update_message": true, "edit_window_closed": true, "restricted_action": true,
 	"invalid_metadata_format": true, "invalid_metadata_schema": true, "metadata_too_large": true,
 	"thread_not_found": true, "invalid_thread_ts": true, "user_not_found": true, "cannot_dm_bot": true,
+	// An operation without a Do to carry it out.
+	"not_supported": true,
 }
 
 func isPermanent(code string) bool { return permanentCodes[code] }
@@ -694,22 +705,32 @@ func isUserID(id string) bool {
 }
 
 func (o *Outbox) send(ctx context.Context, m *store.OutboxMessage, threadTS, targetTS string) (string, error) {
+	if m.Op != store.OpPost && m.Op != store.OpUpdate {
+		// A Home published twice, or a file uploaded twice, is no message
+		// in a channel's history to find again: these are at least once.
+		if o.Do == nil {
+			return "", slack.SlackErrorResponse{Err: "not_supported"}
+		}
+		return "", o.Do(ctx, m)
+	}
 	channel, err := o.conversation(ctx, m.Channel)
 	if err != nil {
 		return "", err
 	}
+	var blocks slack.Blocks
+	if len(m.Blocks) > 0 {
+		if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
+			return "", slack.SlackErrorResponse{Err: "invalid_blocks"}
+		}
+	}
 	opts := []slack.MsgOption{
-		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionText(Fallback(m.Text, blocks.BlockSet), false),
 		slack.MsgOptionMetadata(slack.SlackMetadata{
 			EventType:    MetadataEventType,
 			EventPayload: map[string]any{"case_id": m.CaseID, "outbox_id": m.ID},
 		}),
 	}
-	if len(m.Blocks) > 0 {
-		var blocks slack.Blocks
-		if err := json.Unmarshal(m.Blocks, &blocks); err != nil {
-			return "", slack.SlackErrorResponse{Err: "invalid_blocks"}
-		}
+	if len(blocks.BlockSet) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks.BlockSet...))
 	}
 	if m.Op == store.OpUpdate {
@@ -828,6 +849,11 @@ func (o *Outbox) sent(ctx context.Context, m *store.OutboxMessage, ts string) {
 	err := o.Store.Batch(ctx, func(tx store.Tx) error {
 		if err := tx.PutOutbox(m); err != nil {
 			return err
+		}
+		if o.Delivered != nil {
+			if err := o.Delivered(tx, m); err != nil {
+				return err
+			}
 		}
 		if m.CaseID == "" || m.Op != store.OpPost {
 			return nil

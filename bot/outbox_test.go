@@ -705,6 +705,31 @@ func TestUpdates(t *testing.T) {
 
 func TestPendingMessagesAreMeasured(t *testing.T) {
 	d := newDesk(t, nil)
+	// globex is routed but has posted nothing and has no case: its series
+	// are there from the start, at 0.
+	if err := d.db.Update(context.Background(), func(tx store.Tx) error {
+		for name, ch := range map[string]string{"acme": acme, "globex": globex} {
+			if err := tx.PutSeller(&sfp.Seller{Name: name, Routes: []sfp.Route{{Channel: ch}}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	zeros := func(body, when string, channels ...string) {
+		t.Helper()
+		want := []string{`sfpdesk_open_cases{seller="acme"} 0`, `sfpdesk_open_cases{seller="globex"} 0`}
+		for _, ch := range channels {
+			want = append(want, `sfpdesk_outbox_depth{channel="`+ch+`"} 0`, `sfpdesk_outbox_oldest_age_seconds{channel="`+ch+`"} 0`)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w+"\n") {
+				t.Errorf("%s, metrics lack %s:\n%s", when, w, body)
+			}
+		}
+	}
+	zeros(gather(t, d.metrics), "before any post", acme, globex)
 	d.enqueue(post(acme, "one"), post(acme, "two"))
 	d.clock.Advance(90 * time.Second)
 	body := gather(t, d.metrics)
@@ -715,9 +740,7 @@ func TestPendingMessagesAreMeasured(t *testing.T) {
 	}
 	d.start()
 	d.settle()
-	if body := gather(t, d.metrics); strings.Contains(body, "sfpdesk_outbox_depth{") {
-		t.Errorf("a drained outbox still has a depth:\n%s", body)
-	}
+	zeros(gather(t, d.metrics), "once drained", acme, globex)
 }
 
 // gather renders the metrics as name{label="value",…} value lines.

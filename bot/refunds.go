@@ -25,7 +25,7 @@ func RefundCard(c *sfp.Case, v CardView) Message {
 	}
 	amount := r.Amount.Format(c.Marketplace)
 	field(T(l, "card.seller"), Escape(c.Seller)+" · "+string(c.Marketplace))
-	field(T(l, "card.order"), c.OrderID)
+	field(T(l, "card.order"), Escape(c.OrderID))
 	field(T(l, "refund.amount"), "*"+amount+"*")
 	field(T(l, "refund.reason"), ReasonLabel(l, r.Reason))
 	field(T(l, "refund.by"), refundedBy(c, l))
@@ -57,7 +57,7 @@ func RefundCard(c *sfp.Case, v CardView) Message {
 	if acts := refundActions(c, st, l); len(acts) > 0 {
 		blocks = append(blocks, slack.NewActionBlock("refund_actions", acts...))
 	}
-	text := T(l, "refund.fallback", c.ID, amount, c.OrderID, ReasonLabel(l, r.Reason))
+	text := T(l, "refund.fallback", c.ID, amount, Escape(c.OrderID), ReasonLabel(l, r.Reason))
 	return Message{Text: text, Blocks: blocks}
 }
 
@@ -217,7 +217,7 @@ func ReturnCard(c *sfp.Case, v CardView) Message {
 		}
 	}
 	field(T(l, "card.seller"), Escape(c.Seller)+" · "+string(c.Marketplace))
-	field(T(l, "card.order"), c.OrderID)
+	field(T(l, "card.order"), Escape(c.OrderID))
 	field(T(l, "return.arrived"), DateTag(arrived, l))
 	field(T(l, "return.parcel"), strings.Join(parcel, " · "))
 	due := ""
@@ -251,7 +251,7 @@ func ReturnCard(c *sfp.Case, v CardView) Message {
 	if due == "" {
 		due = "—"
 	}
-	return Message{Text: T(l, "return.fallback", c.ID, c.OrderID, due), Blocks: blocks}
+	return Message{Text: T(l, "return.fallback", c.ID, Escape(c.OrderID), due), Blocks: blocks}
 }
 
 // ReturnButton is the return_received button that cards of cases on an
@@ -297,7 +297,7 @@ func RefundMarkModal(c *sfp.Case, initial sfp.Money, lang string) slack.ModalVie
 		Close:           plain(T(l, "modal.cancel"), MaxModalTitle),
 		PrivateMetadata: c.ID,
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
-			contextLine(T(l, "refund_mark.text", c.ID, c.OrderID, DateTag(arrived, l), due)),
+			contextLine(T(l, "refund_mark.text", c.ID, Escape(c.OrderID), DateTag(arrived, l), due)),
 			amount,
 		}},
 	}

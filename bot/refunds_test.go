@@ -126,7 +126,7 @@ func TestRefundCardByReasonIssuerAndAToZ(t *testing.T) {
 						m := RefundCard(refundCase(reason, by, atoz), CardView{Lang: lang, Now: refundNow})
 						got := render(t, m)
 						want := []string{
-							"39,90 €", "171-1234567-1234567",
+							"39,90 €", "171-1234567-1234567",
 							T(lang, "refund.reason."+string(reason)),
 							T(lang, "refund.means."+string(reason)),
 							T(lang, "refund.by."+string(by)),
@@ -205,7 +205,7 @@ func TestRefundCardSituations(t *testing.T) {
 				c.Claim = &sfp.Claim{ID: "CLM-1001", CaseID: c.ID, Type: sfp.ClaimTypeReimbursement, Status: "filed", Amount: sfp.Money{Minor: 2500, Currency: "EUR"}}
 				return c
 			}, refundNow,
-			[]string{"Claim *CLM-1001* (reimbursement claim) is *Filed*, for 25,00 €"},
+			[]string{"Claim *CLM-1001* (reimbursement claim) is *Filed*, for 25,00 €"},
 			[]string{"already on this order"},
 			"claim_status=CLM-1001 return_received=SFP-1001"},
 		{"its own claim is paid: nothing left to move",
@@ -305,7 +305,7 @@ func TestReturnCard(t *testing.T) {
 			c.State, c.AnsweredBy, c.AnsweredAt = sfp.StateAnswered, "U0SELLER", &refunded
 			c.Refund = &sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, RefundedBy: "seller", RefundedAt: &refunded}
 		}, due,
-			[]string{"*Refunded*\n39,90 € by <@U0SELLER> " + DateTag(refunded, LangEN)},
+			[]string{"*Refunded*\n39,90 € by <@U0SELLER> " + DateTag(refunded, LangEN)},
 			"case_reopen=SFP-1002"},
 	}
 	for _, tc := range tests {
@@ -363,16 +363,16 @@ func TestClaimMessage(t *testing.T) {
 		buttons string
 	}{
 		{LangEN, sfp.ClaimFiled, []string{
-			"*CLM-1001* · reimbursement claim · *Filed* · 39,90 €",
+			"*CLM-1001* · reimbursement claim · *Filed* · 39,90 €",
 			"paste this into your reimbursement request",
-			"```SFP reimbursement request\nOrder ID: 171-1234567-1234567\nRefund issued by Amazon customer service on 2026-11-02: 39,90 € (reason: Late delivery)\nAmount requested: 39,90 €",
+			"```SFP reimbursement request\nOrder ID: 171-1234567-1234567\nRefund issued by Amazon customer service on 2 Nov 2026: 39,90 € (reason: Late delivery)\nAmount requested: 39,90 €",
 			"Details: Handed over on time &lt;@U0EVIL&gt; &amp; scanned",
-			"Tracking number: 1Z999AA10123456784", "Delivery scan: 2026-10-30", "https://photos.example/1.jpg",
+			"Tracking number: 1Z999AA10123456784", "Delivery scan: 30 Oct 2026", "https://photos.example/1.jpg",
 			"Filed by <@U0SELLER>",
 		}, "claim_status=CLM-1001"},
 		{LangFR, sfp.ClaimFiled, []string{
-			"Demande de remboursement Prime Expédié par le vendeur\nNuméro de commande : 171-1234567-1234567",
-			"Montant demandé : 39,90 €", "Motif : Livraison en retard", "Déposée par <@U0SELLER>",
+			"Demande de remboursement Prime Expédié par le vendeur\nNuméro de commande\u202f: 171-1234567-1234567",
+			"Montant demandé\u202f: 39,90\u00a0€", "Motif\u202f: Livraison en retard", "Remboursement émis par le service client Amazon le 2 nov. 2026\u202f:", "Déposée par <@U0SELLER>",
 		}, "claim_status=CLM-1001"},
 		{LangEN, sfp.ClaimPaid, []string{"*Paid*"}, ""},
 	}
@@ -435,7 +435,7 @@ func TestClaimModals(t *testing.T) {
 		}
 	}
 	raw, _ := json.Marshal(ClaimModal(c, LangFR))
-	for _, want := range []string{`"initial_value":"39,90"`, `"value":"damaged"`, "Au plus le remboursement : 39,90 €"} {
+	for _, want := range []string{`"initial_value":"39,90"`, `"value":"damaged"`, "Au plus le remboursement\u202f: 39,90\u00a0€"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("claim modal lacks %s: %s", want, raw)
 		}
@@ -451,7 +451,7 @@ func TestClaimModals(t *testing.T) {
 
 func TestTotalPerCurrency(t *testing.T) {
 	got := Total(map[string]int64{"EUR": 6480, "GBP": 1250}, map[string]sfp.Marketplace{"EUR": "amazon.fr", "GBP": "amazon.co.uk"}, []string{"EUR", "GBP"})
-	if got != "64,80 € + £12.50" {
+	if got != "64,80 € + £12.50" {
 		t.Errorf("Total = %q", got)
 	}
 }

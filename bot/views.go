@@ -54,10 +54,10 @@ const (
 const BlockTakeOver = "take_over"
 
 // DateTag shows t in each reader's own time zone with Slack's date
-// formatting; fallback is what clients that cannot format it show.
+// formatting; the fallback, which notifications and clients that cannot
+// format it show, is PlainDate.
 func DateTag(t time.Time, lang string) string {
-	fallback := t.Format("2006-01-02 15:04 MST")
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), fallback)
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), PlainDate(t, lang))
 }
 
 // Mention of a Slack user.
@@ -85,11 +85,11 @@ func plain(s string, max int) *slack.TextBlockObject {
 }
 
 func section(s string) *slack.SectionBlock {
-	return slack.NewSectionBlock(mrkdwn(Cut(s, MaxSectionText)), nil, nil)
+	return slack.NewSectionBlock(mrkdwn(cutMrkdwn(s, MaxSectionText)), nil, nil)
 }
 
 func contextLine(s string) *slack.ContextBlock {
-	return slack.NewContextBlock("", mrkdwn(Cut(s, MaxContextText)))
+	return slack.NewContextBlock("", mrkdwn(cutMrkdwn(s, MaxContextText)))
 }
 
 func button(actionID, label, value string, style slack.Style) *slack.ButtonBlockElement {
@@ -161,7 +161,7 @@ func CaseCard(c *sfp.Case, v CardView) Message {
 		}
 	}
 	field(T(l, "card.seller"), Escape(c.Seller)+" · "+string(c.Marketplace))
-	field(T(l, "card.order"), c.OrderID)
+	field(T(l, "card.order"), Escape(c.OrderID))
 	field(T(l, "card.from"), fromLine(c, l))
 	if c.DueAt != nil {
 		due := DateTag(*c.DueAt, l)
@@ -226,13 +226,7 @@ func fromLine(c *sfp.Case, l string) string {
 }
 
 // FirstName is as much of a buyer's name as a card shows.
-func FirstName(name string) string {
-	f := strings.Fields(name)
-	if len(f) == 0 {
-		return ""
-	}
-	return Cut(f[0], 40)
-}
+func FirstName(name string) string { return Cut(sfp.FirstName(name), 40) }
 
 func stateLine(c *sfp.Case, l string) string {
 	s := T(l, "state."+string(c.State))
@@ -303,7 +297,7 @@ func AskConfirmation(c *sfp.Case, lang, permalink string, mask func(string) stri
 		head = T(l, "ask.confirm.triage", c.ID, Escape(c.Seller))
 	}
 	if c.OrderID != "" {
-		head += " · " + T(l, "card.order") + " " + c.OrderID
+		head += " · " + T(l, "card.order") + " " + Escape(c.OrderID)
 	}
 	blocks := []slack.Block{section(head)}
 	if permalink != "" {
@@ -348,10 +342,13 @@ func relayMessage(head, text string, files []string) Message {
 	}
 	if len(files) > 0 {
 		var links []string
-		for i, f := range files {
-			if i == 10 {
-				break
+		for _, f := range files {
+			// Slack's own file links; anything that could close the link
+			// and open markup of its own is left out.
+			if len(links) == 10 || strings.ContainsAny(f, "<>| ") {
+				continue
 			}
+			i := len(links)
 			links = append(links, "<"+f+"|"+T("", "relay.file")+" "+fmt.Sprint(i+1)+">")
 		}
 		blocks = append(blocks, contextLine(":paperclip: "+strings.Join(links, " · ")))

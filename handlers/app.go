@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 )
@@ -30,6 +31,11 @@ type SlackAPI interface {
 	GetPermalinkContext(ctx context.Context, params *slack.PermalinkParameters) (string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	GetConversationRepliesContext(ctx context.Context, params *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)
+	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
+	// The App Home and the weekly report's chart, sent by the outbox
+	// (DoOutbox).
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+	UploadFileContext(ctx context.Context, params slack.UploadFileParameters) (*slack.FileSummary, error)
 }
 
 // Notifier is told when committed changes owe Slack messages.
@@ -69,6 +75,9 @@ type Settings struct {
 	// Retention is how long after a case closes its buyer data is kept
 	// (SFPDESK_RETENTION). Zero means the contract's 30d.
 	Retention sfp.Duration
+	// Report is when each seller channel gets its weekly report
+	// (SFPDESK_REPORT), in the seller's time zone; nil means never.
+	Report *report.Schedule
 }
 
 // App handles everything Slack and the intake API send.
@@ -102,8 +111,11 @@ type App struct {
 	purged      atomic.Bool // a scheduler sweep erased buyer data
 	compactions atomic.Int64
 	members     members
+	channelIDs  channelNames
 	initOnce    sync.Once
 	bg          pool
+	owned       sync.WaitGroup
+	running     atomic.Int64
 }
 
 var _ bot.Handler = (*App)(nil)
@@ -130,15 +142,33 @@ func (a *App) init() {
 }
 
 // Close waits for the background work the App started.
-func (a *App) Close() { a.bg.shutdown(context.Background()) }
+func (a *App) Close() {
+	a.owned.Wait()
+	a.bg.shutdown(context.Background())
+}
 
 // Shutdown stops taking background work and waits for what is queued;
-// when ctx ends first, the work still running is cancelled.
-func (a *App) Shutdown(ctx context.Context) { a.bg.shutdown(ctx) }
+// when ctx ends first, the work still running is cancelled. Commits that
+// outlived their request are waited for whatever ctx says: what they write
+// was promised.
+func (a *App) Shutdown(ctx context.Context) {
+	a.owned.Wait()
+	a.bg.shutdown(ctx)
+}
 
 // Idle reports whether no background work is queued or running: tests and
 // the demo wait for it before they look at what Slack saw.
-func (a *App) Idle() bool { return a.bg.idle() }
+func (a *App) Idle() bool { return a.running.Load() == 0 && a.bg.idle() }
+
+// own runs fn in a goroutine that Close and Shutdown wait for: a commit
+// that may outlive the request that started it.
+func (a *App) own(fn func()) {
+	a.running.Add(1)
+	a.owned.Go(func() {
+		defer a.running.Add(-1)
+		fn()
+	})
+}
 
 // background runs fn after the acknowledgement, on a bounded pool of
 // workers that Shutdown stops and waits for. Slack calls made for a request

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"time"
 
 	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/prompts"
@@ -22,18 +23,51 @@ func (a *App) cmdAsk(ctx context.Context, c *call) any {
 		user: c.user, userName: c.userName, channel: c.channel, threadTS: c.threadTS,
 		responseURL: c.responseURL, lang: c.lang, guard: c.guard,
 	}
-	cs, err := a.ask(ctx, in)
+	// On a busy machine the commit may come after Slack stops waiting for
+	// the answer: the agent then hears that the question is on its way, and
+	// the confirmation in the channel follows the commit, as always.
+	type result struct {
+		cs  *sfp.Case
+		err error
+	}
+	done := make(chan result, 1)
+	a.own(func() {
+		cs, err := a.ask(ctx, in)
+		done <- result{cs, err}
+	})
+	t := time.NewTimer(ackDeadline)
+	defer t.Stop()
+	var r result
+	select {
+	case r = <-done:
+	case <-t.C:
+		a.own(func() {
+			if r := <-done; r.err != nil && c.responseURL != "" {
+				a.respondMsg(ctx, c.responseURL, a.errorReply(c.lang, c.cmd, r.err))
+			}
+		})
+		if c.mention {
+			return nil
+		}
+		return ephemeral(bot.T(c.lang, "ask.ack.pending", bot.Escape(in.seller)))
+	}
+	cs, err := r.cs, r.err
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)
+	}
+	if cs != nil {
+		c.caseID = cs.ID
 	}
 	if cs == nil || c.mention {
 		// A mention's confirmation is the reply in its thread.
 		return nil
 	}
 	if cs.Triage {
-		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID, bot.Escape(cs.Seller)))
+		return ephemeral(bot.T(c.lang, "ask.ack.triage", cs.ID))
 	}
-	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID, bot.Escape(cs.Seller)))
+	// The public confirmation says where the answer will come; this one,
+	// which only the agent sees, says how to find the case again.
+	return ephemeral(bot.T(c.lang, "ask.ack", cs.ID))
 }
 
 type askInput struct {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"time"
 	"unicode/utf8"
 
@@ -27,6 +26,7 @@ type newCase struct {
 	Body        string
 	Asker       *sfp.Asker
 	CallbackURL string
+	SourceName  string
 	ReceivedAt  time.Time
 	Refund      *sfp.Refund
 	Return      *sfp.Return
@@ -111,7 +111,7 @@ func (a *App) buildCase(n uint64, p sellerPrefs, in newCase) builtCase {
 		Seller: in.Seller, Marketplace: in.Marketplace, OrderID: in.OrderID,
 		ASIN: in.ASIN, SKU: in.SKU, Source: in.Source, SourceID: in.SourceID,
 		Customer: in.Customer, Subject: in.Subject, Body: in.Body,
-		Asker: in.Asker, CallbackURL: in.CallbackURL,
+		Asker: in.Asker, CallbackURL: in.CallbackURL, SourceName: in.SourceName,
 		ReceivedAt: in.ReceivedAt.In(p.loc), CreatedAt: now.In(p.loc),
 		Refund: in.Refund, Return: in.Return,
 	}
@@ -203,9 +203,7 @@ func (a *App) cardView(c *sfp.Case, lang string) bot.CardView {
 func (a *App) cardViewWith(c *sfp.Case, lang string, mask func(string) string) bot.CardView {
 	v := bot.CardView{Lang: lang, Now: a.Clock.Now(), Mask: mask}
 	if c.CallbackURL != "" {
-		if u, err := url.Parse(c.CallbackURL); err == nil {
-			v.ReplyHost = u.Host
-		}
+		v.ReplyHost = c.ReplyTarget()
 	}
 	return v
 }
@@ -221,7 +219,7 @@ func (a *App) refreshCard(tx store.Tx, c *sfp.Case) error {
 	_, err := tx.Enqueue(&store.OutboxMessage{
 		CaseID: c.ID, Channel: c.Card.Channel, Op: store.OpUpdate,
 		Target: c.Card.OutboxID, TargetTS: c.Card.TS,
-		Text: card.Text, Blocks: card.BlocksJSON(), CreatedAt: a.Clock.Now(),
+		Text: card.FallbackText(), Blocks: card.BlocksJSON(), CreatedAt: a.Clock.Now(),
 	})
 	return err
 }
@@ -235,7 +233,7 @@ type outMsg struct {
 }
 
 func render(m bot.Message) outMsg {
-	return outMsg{text: bot.Cut(m.Text, bot.MaxMessageText), blocks: m.BlocksJSON()}
+	return outMsg{text: m.FallbackText(), blocks: m.BlocksJSON()}
 }
 
 // enqueue queues a message of case c in channel, as a reply in the thread

@@ -63,7 +63,7 @@ func (a *App) mayAct(ctx context.Context, user string, c *sfp.Case) bool {
 	return a.isMember(ctx, c.Channel, user)
 }
 
-func forbidden(c *sfp.Case, lang string) string {
+func forbiddenText(c *sfp.Case, lang string) string {
 	return bot.T(lang, "claim.forbidden", bot.ChannelLink(c.Channel))
 }
 
@@ -72,10 +72,10 @@ func forbidden(c *sfp.Case, lang string) string {
 // someone outside the channel, where chat.postEphemeral cannot.
 func (a *App) refuse(ctx context.Context, cb slack.InteractionCallback, c *sfp.Case, lang string) {
 	if cb.ResponseURL == "" {
-		a.tellPrivately(ctx, cb, forbidden(c, lang))
+		a.tellPrivately(ctx, cb, forbiddenText(c, lang))
 		return
 	}
-	msg := ephemeral(forbidden(c, lang))
+	msg := ephemeral(forbiddenText(c, lang))
 	a.background(ctx, func(ctx context.Context) { a.respondMsg(ctx, cb.ResponseURL, msg) })
 }
 
@@ -125,7 +125,7 @@ func claimable(c *sfp.Case, want sfp.StepAction, now time.Time, lang string) err
 		why := ""
 		if st.NoClaim == sfp.NoClaimWindowClosed {
 			// Modal errors are plain text: a date, not a <!date> tag.
-			why = bot.T(lang, "refund.noclaim.window_closed", c.ClaimBy.Format("2006-01-02 15:04 MST"))
+			why = bot.T(lang, "refund.noclaim.window_closed", bot.PlainDate(*c.ClaimBy, lang))
 		} else if st.NoClaim != "" {
 			why = bot.T(lang, "refund.noclaim."+string(st.NoClaim))
 		}
@@ -171,7 +171,7 @@ func (a *App) openClaim(ctx context.Context, cb slack.InteractionCallback, value
 	if want == sfp.StepCarrierClaim {
 		view = bot.CarrierClaimModal(c, lang)
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	_, err = a.openView(ctx, cb.TriggerID, view)
 	return err
 }
 
@@ -297,7 +297,7 @@ func (a *App) submitClaim(ctx context.Context, cb slack.InteractionCallback, typ
 		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(p.lang, "claim.cannot", "")})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldAmount: forbidden(c, p.lang)})
+		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(p.lang, "claim.forbidden_plain")})
 	}
 	form, errs := readClaimForm(&cb.View, c, typ, a.Clock.Now(), p.loc, p.lang)
 	if len(errs) > 0 {
@@ -449,7 +449,7 @@ func (a *App) openClaimStatus(ctx context.Context, cb slack.InteractionCallback,
 		return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "claim.settled", cl.ID, bot.StatusLabel(lang, cl.Status)))
 	}
 	infoBy := a.Clock.Now().In(loc).Add(sfp.DefaultInfoWindow).Format("2006-01-02")
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang, infoBy))
+	_, err = a.openView(ctx, cb.TriggerID, bot.ClaimStatusModal(cl, lang, infoBy))
 	return err
 }
 
@@ -474,7 +474,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 		return fieldErrors(map[string]string{bot.FieldStatus: a.modalError(a.Settings.Lang, err)})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldStatus: forbidden(c, lang)})
+		return fieldErrors(map[string]string{bot.FieldStatus: bot.T(lang, "claim.forbidden_plain")})
 	}
 	to, ok := sfp.ParseClaimStatus(selected(&cb.View, bot.FieldStatus))
 	if !ok {
@@ -510,7 +510,7 @@ func (a *App) submitClaimStatus(ctx context.Context, cb slack.InteractionCallbac
 			if _, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: cl.Message.Channel, Op: store.OpUpdate,
 				Target: cl.Message.OutboxID, TargetTS: cl.Message.TS,
-				Text: msg.Text, Blocks: msg.BlocksJSON(), CreatedAt: now,
+				Text: msg.FallbackText(), Blocks: msg.BlocksJSON(), CreatedAt: now,
 			}); err != nil {
 				return err
 			}
@@ -722,7 +722,7 @@ func (a *App) cmdClaims(ctx context.Context, c *call) any {
 			return err
 		}
 		for _, cs := range open {
-			if cs.Kind == sfp.KindRefundNotice && cs.Refund != nil && cs.ClaimBy != nil && cs.RefundStep(now).Action == sfp.StepClaim {
+			if claimToFile(cs, now) {
 				items = append(items, claimItem{owner: cs, deadline: cs.ClaimBy, amount: cs.Refund.Amount})
 			}
 		}
@@ -765,7 +765,7 @@ func (a *App) cmdClaims(ctx context.Context, c *call) any {
 		}
 		sums[cur] += it.amount.Minor
 	}
-	lines := []string{"*" + bot.T(c.lang, "claims.title", len(items), bot.Total(sums, mps, currencies)) + "*"}
+	lines := []string{"*" + bot.Tn(c.lang, "claims.title", len(items), len(items), bot.Total(sums, mps, currencies)) + "*"}
 	for i, it := range items {
 		if i == maxListed {
 			lines = append(lines, bot.T(c.lang, "lookup.more", len(items)-maxListed))
@@ -781,4 +781,11 @@ func (a *App) cmdClaims(ctx context.Context, c *call) any {
 		lines = append(lines, bot.T(c.lang, "claims.footer"))
 	}
 	return ephemeral(strings.Join(lines, "\n"), bot.Sections(lines)...)
+}
+
+// claimToFile reports whether the open case is a refund notice whose
+// reimbursement claim can still be filed, and is not yet: /sfp claims and
+// the App Home list it with its refund at stake.
+func claimToFile(cs *sfp.Case, now time.Time) bool {
+	return cs.Kind == sfp.KindRefundNotice && cs.Refund != nil && cs.ClaimBy != nil && cs.RefundStep(now).Action == sfp.StepClaim
 }

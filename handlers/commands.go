@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -52,6 +53,8 @@ type call struct {
 	// creates something and says whether this request is new: a mention
 	// redelivered by Slack must not open a second case.
 	guard func(store.Tx) (bool, error)
+	// caseID is the case the command made or read, for the log.
+	caseID string
 }
 
 func commandTable() []*command {
@@ -90,17 +93,20 @@ func findCommand(table []*command, text string) (*command, string) {
 	return nil, text
 }
 
-// ackDeadline bounds the work before a slash command's acknowledgement.
+// ackDeadline is how long a command's answer waits for slow work. Slack
+// waits 3 seconds for it; work still running then goes on after the answer.
 const ackDeadline = 2 * time.Second
 
 // Command answers /sfp. The answer is private (ephemeral) and comes in the
 // acknowledgement itself.
 func (a *App) Command(ctx context.Context, sc slack.SlashCommand) any {
 	a.init()
-	// Slack waits 3 seconds for the answer: a Slack call still running
-	// past ackDeadline is cut short rather than lose the whole answer.
-	ctx, cancel := context.WithTimeout(ctx, ackDeadline)
-	defer cancel()
+	// Work that began finishes: a deadline, or a connection Slack dropped
+	// after 3 seconds, must cost the answer its speed, never the contact it
+	// carries (a store refuses a transaction whose context is done). What
+	// waits on Slack bounds itself where it is made (lookupBudget,
+	// ackDeadline), and a slow ask answers before its commit is done.
+	ctx = context.WithoutCancel(ctx)
 	c := &call{
 		user: sc.UserID, userName: sc.UserName, channel: sc.ChannelID, team: sc.TeamID,
 		triggerID: sc.TriggerID, responseURL: sc.ResponseURL, lang: a.Settings.Lang,
@@ -113,20 +119,43 @@ func (a *App) dispatch(ctx context.Context, c *call, text string) any {
 	if text == "" {
 		text = "help"
 	}
+	entry := "slash"
+	if c.mention {
+		entry = "mention"
+	}
 	cmd, rest := findCommand(a.table, text)
 	if cmd == nil {
+		a.logHandled("command", entry, "", "", c.user, "unknown")
 		word, _ := nextToken(text)
-		return ephemeral(bot.T(c.lang, "error.unknown", bot.Cut(bot.Unescape(word), 40)))
+		return ephemeral(bot.T(c.lang, "error.unknown", bot.EscapeCut(bot.Unescape(word), 40)))
 	}
 	if cmd.admin && !a.isAdmin(c.user) {
+		a.logHandled("command", entry, cmd.name, "", c.user, "forbidden")
 		return ephemeral(bot.T(c.lang, "error.forbidden"))
 	}
 	args, perr := parseArgs(cmd.args, rest)
 	if perr != nil {
+		a.logHandled("command", entry, cmd.name, "", c.user, "usage")
 		return usageError(c.lang, cmd, perr.text(c.lang))
 	}
 	c.cmd, c.args = cmd, args
-	return cmd.run(a, ctx, c)
+	reply := cmd.run(a, ctx, c)
+	a.logHandled("command", entry, cmd.name, cmp.Or(c.caseID, args["case"]), c.user, "done")
+	return reply
+}
+
+// logHandled records each command, button and form handled: what, from
+// where, on which case, by whom, and how it ended. Never what anyone wrote:
+// the words of a question are a buyer's.
+func (a *App) logHandled(what, entry, name, caseID, user, result string) {
+	attrs := []any{"entry", entry}
+	if name != "" {
+		attrs = append(attrs, what, name)
+	}
+	if caseID != "" {
+		attrs = append(attrs, "case_id", caseID)
+	}
+	a.Log.Info(what+" handled", append(attrs, "user", user, "result", result)...)
 }
 
 func usageError(lang string, cmd *command, msg string) *slack.Msg {
@@ -158,10 +187,12 @@ func (a *App) errorReply(lang string, cmd *command, err error) *slack.Msg {
 	return ephemeral(bot.T(lang, "error.internal"))
 }
 
+// ephemeral is a private answer: text is mrkdwn, made like a section's,
+// and with blocks the fallback is theirs (bot.Fallback).
 func ephemeral(text string, blocks ...slack.Block) *slack.Msg {
 	m := &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: bot.Cut(text, bot.MaxFallbackText)}
 	if len(blocks) > 0 {
-		m.Blocks = slack.Blocks{BlockSet: blocks}
+		m.Text, m.Blocks = bot.Fallback(text, blocks), slack.Blocks{BlockSet: blocks}
 	}
 	return m
 }

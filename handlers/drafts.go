@@ -116,7 +116,7 @@ func (a *App) requestDraft(ctx context.Context, caseID, user, replace string) er
 		} else {
 			id, err := tx.Enqueue(&store.OutboxMessage{
 				CaseID: c.ID, Channel: c.Card.Channel, ThreadTS: c.Card.TS, ThreadOf: c.Card.OutboxID,
-				Text: drafting.Text, Blocks: drafting.BlocksJSON(), CreatedAt: now,
+				Text: drafting.FallbackText(), Blocks: drafting.BlocksJSON(), CreatedAt: now,
 			})
 			if err != nil {
 				return err
@@ -277,7 +277,8 @@ func (a *App) earlierAnswers(tx store.Tx, c *sfp.Case) []prompts.Example {
 			return true
 		}
 		if (c.ASIN != "" && x.ASIN == c.ASIN) || (c.SKU != "" && x.SKU == c.SKU) {
-			ring = append(ring, prompts.Example{Question: x.Body, Answer: x.Answers[0].Text, At: x.Answers[0].At})
+			ring = append(ring, prompts.Example{Question: x.Body, Answer: x.Answers[0].Text, At: x.Answers[0].At,
+				Known: prompts.KnownPII{Name: x.Customer.Name}})
 			if len(ring) > maxEarlierCandidates {
 				ring = ring[1:]
 			}
@@ -391,7 +392,7 @@ func (a *App) openDraftEdit(ctx context.Context, cb slack.InteractionCallback, r
 		ref.Channel = cb.Container.ChannelID
 	}
 	meta, _ := json.Marshal(ref)
-	if _, err := a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.DraftEditModal(lang, text, string(meta))); err != nil {
+	if _, err := a.openView(ctx, cb.TriggerID, bot.DraftEditModal(lang, text, string(meta))); err != nil {
 		a.Log.Warn("opening the draft modal failed", "case_id", ref.Case, "err", err)
 	}
 	return nil
@@ -493,7 +494,7 @@ func (a *App) sendHeld(ctx context.Context, cb slack.InteractionCallback, caseID
 		if !ok {
 			return sfp.Errorf(sfp.ECONFLICT, "%s", bot.T(lang, "reply.gone"))
 		}
-		if err := a.answer(tx, c, cb.User.ID, h.Text, h.Files); err != nil {
+		if err := a.answerFromSlack(tx, c, cb.User.ID, h.Text, h.Markup, h.Files); err != nil {
 			return err
 		}
 		return tx.PutCase(c)
@@ -510,7 +511,13 @@ func (a *App) sendHeld(ctx context.Context, cb slack.InteractionCallback, caseID
 // language, and the kind the rules read (a received return's refund is the
 // seller's to make).
 func (a *App) replyCheck(tx store.Tx, c *sfp.Case) (lang, kind string) {
-	lang = prompts.BuyerLanguage(c.Customer.Language, c.Subject+"\n"+c.Body, c.Marketplace)
+	// The language rule is the buyer's: a reply bound for an agent is in
+	// whatever language seller and agent share, and the agent words what
+	// reaches the buyer. Its contents are still checked, since the agent
+	// may pass them on as they are.
+	if c.CallbackURL != "" {
+		lang = prompts.BuyerLanguage(c.Customer.Language, c.Subject+"\n"+c.Body, c.Marketplace)
+	}
 	kind = string(c.Kind)
 	if returnReceived(tx, c) {
 		kind = string(sfp.KindReturnReceived)
@@ -574,7 +581,7 @@ type checkedReply struct {
 // the case, not relayed, the case not answered); one bound for an agent is
 // relayed and its findings shown to the seller. nil: nothing to say.
 // pre is the check made before the transaction (nil: none).
-func (a *App) checkReply(tx store.Tx, c *sfp.Case, user, text string, files []string, pre *ruleCheck) (*checkedReply, error) {
+func (a *App) checkReply(tx store.Tx, c *sfp.Case, user, text, markup string, files []string, pre *ruleCheck) (*checkedReply, error) {
 	if !checksReplies(c, text) {
 		return nil, nil
 	}
@@ -588,7 +595,7 @@ func (a *App) checkReply(tx store.Tx, c *sfp.Case, user, text string, files []st
 		return r, nil
 	}
 	now := a.Clock.Now()
-	h := *c.Hold(sfp.HeldReply{Text: text, Files: files, By: user, At: now, Findings: fs})
+	h := *c.Hold(sfp.HeldReply{Text: text, Markup: markup, Files: files, By: user, At: now, Findings: fs})
 	r.held = &h
 	c.AddEvent(now, sfp.EventHeld, user, h.ID)
 	return r, tx.PutCase(c)
@@ -605,7 +612,7 @@ func (a *App) tellChecked(ctx context.Context, channel, thread, user string, r *
 
 // postPrivately shows m to user alone, after the acknowledgement.
 func (a *App) postPrivately(ctx context.Context, channel, thread, user string, m bot.Message) {
-	opts := []slack.MsgOption{slack.MsgOptionText(bot.Cut(m.Text, bot.MaxFallbackText), false), slack.MsgOptionBlocks(m.Blocks...)}
+	opts := []slack.MsgOption{slack.MsgOptionText(bot.Fallback(m.Text, m.Blocks), false), slack.MsgOptionBlocks(m.Blocks...)}
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))
 	}
@@ -627,7 +634,7 @@ func (a *App) updateMessage(tx store.Tx, caseID string, ref sfp.MessageRef, m bo
 	}
 	_, err := tx.Enqueue(&store.OutboxMessage{
 		CaseID: caseID, Channel: ref.Channel, Op: store.OpUpdate, Target: ref.OutboxID, TargetTS: ref.TS,
-		Text: bot.Cut(m.Text, bot.MaxMessageText), Blocks: m.BlocksJSON(), CreatedAt: a.Clock.Now(),
+		Text: m.FallbackText(), Blocks: m.BlocksJSON(), CreatedAt: a.Clock.Now(),
 	})
 	return err
 }

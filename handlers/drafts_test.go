@@ -190,7 +190,8 @@ func (e *draftEnv) ephemerals() []string {
 func TestDraftInputGathersWhatADraftNeeds(t *testing.T) {
 	e := newDraftEnv(t)
 	answered := func(seller, asin, question, answer string) {
-		nc := newCase{Kind: sfp.KindProductQuestion, Seller: seller, Marketplace: "amazon.fr", Source: sfp.SourceIntake, ASIN: asin, Body: question, By: intakeBy}
+		nc := newCase{Kind: sfp.KindProductQuestion, Seller: seller, Marketplace: "amazon.fr", Source: sfp.SourceIntake, ASIN: asin, Body: question, By: intakeBy,
+			Customer: sfp.Customer{Name: "Jeanne Dupont"}}
 		e.update(func(tx store.Tx) error {
 			c, err := e.app.createCase(tx, nc)
 			if err != nil {
@@ -235,6 +236,11 @@ func TestDraftInputGathersWhatADraftNeeds(t *testing.T) {
 	// same thing: the colour question shares no word with this one.
 	if len(in.Earlier) != 1 || in.Earlier[0].Answer != "Non, la LED de 8 W est intégrée." {
 		t.Errorf("earlier answers = %+v", in.Earlier)
+	}
+	// Each earlier answer brings what its own case knows of its buyer, so
+	// that the prompt redacts it too.
+	if len(in.Earlier) == 1 && in.Earlier[0].Known.Name != "Jeanne Dupont" {
+		t.Errorf("the earlier case's buyer is not known to its answer: %+v", in.Earlier[0].Known)
 	}
 }
 

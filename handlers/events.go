@@ -13,10 +13,13 @@ import (
 
 // incoming is a message from a person, whichever event brought it.
 type incoming struct {
-	eventID  string
-	channel  string
-	user     string
-	text     string // unescaped once
+	eventID string
+	channel string
+	user    string
+	text    string // unescaped once
+	// markup is the text as Slack sent it, where a typed "<" is still
+	// "&lt;": only there is a link told from text that looks like one.
+	markup   string
 	ts       string
 	threadTS string
 	files    []slack.File
@@ -28,13 +31,16 @@ type incoming struct {
 // the same transaction as the effect, so a repeat changes nothing.
 func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 	a.init()
+	// As for commands: a late acknowledgement costs a redelivery, which
+	// the event id makes harmless; a commit cut short would cost the reply.
+	ctx = context.WithoutCancel(ctx)
 	id := bot.EventID(ev)
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
 		if e.BotID != "" || e.User == "" || e.User == a.BotUserID {
 			return nil
 		}
-		return a.onMention(ctx, incoming{eventID: id, channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), ts: e.TimeStamp, threadTS: e.ThreadTimeStamp, files: e.Files})
+		return a.onMention(ctx, incoming{eventID: id, channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), markup: e.Text, ts: e.TimeStamp, threadTS: e.ThreadTimeStamp, files: e.Files})
 	case *slackevents.MessageEvent:
 		m, ok := a.personMessage(e)
 		if !ok {
@@ -45,6 +51,11 @@ func (a *App) Event(ctx context.Context, ev slackevents.EventsAPIEvent) error {
 			return a.onMention(ctx, m)
 		}
 		return a.onMessage(ctx, m)
+	case *slackevents.AppHomeOpenedEvent:
+		if e.Tab != "home" {
+			return nil
+		}
+		return a.onHomeOpened(ctx, e.User)
 	}
 	return nil
 }
@@ -60,7 +71,7 @@ func (a *App) personMessage(e *slackevents.MessageEvent) (incoming, bool) {
 	if e.BotID != "" || e.User == "" || e.User == a.BotUserID {
 		return incoming{}, false
 	}
-	m := incoming{channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}
+	m := incoming{channel: e.Channel, user: e.User, text: bot.Unescape(e.Text), markup: e.Text, ts: e.TimeStamp, threadTS: e.ThreadTimeStamp}
 	if e.Message != nil {
 		if e.Message.BotID != "" {
 			return incoming{}, false
@@ -152,7 +163,7 @@ func (a *App) mention(ctx context.Context, m incoming, text string) error {
 	}); err != nil || !first {
 		return err
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false), slack.MsgOptionTS(m.threadTS)}
+	opts := []slack.MsgOption{slack.MsgOptionText(bot.Fallback(msg.Text, msg.Blocks.BlockSet), false), slack.MsgOptionTS(m.threadTS)}
 	if len(msg.Blocks.BlockSet) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks.BlockSet...))
 	}
@@ -176,6 +187,8 @@ func stripLeadingMention(s string) string {
 }
 
 func (a *App) threadRoot(ctx context.Context, channel, ts string) string {
+	ctx, cancel := context.WithTimeout(ctx, ackDeadline)
+	defer cancel()
 	msgs, _, _, err := a.Slack.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Limit: 1})
 	if err != nil || len(msgs) == 0 {
 		a.Log.Warn("reading a thread's first message failed", "channel", channel, "err", err)

@@ -77,8 +77,10 @@ type parseError struct {
 func (e *parseError) Error() string { return e.field + ": " + e.msg }
 
 // text returns the message in lang.
+// text is the error in mrkdwn: the token the person typed is shown as
+// typed, never as the mention or link it may spell.
 func (e *parseError) text(lang string) string {
-	args := append([]any{e.val}, e.extra...)
+	args := append([]any{bot.Escape(e.val)}, e.extra...)
 	if strings.Count(bot.T(lang, e.msg), "%") == 0 {
 		return bot.T(lang, e.msg)
 	}
@@ -88,6 +90,12 @@ func (e *parseError) text(lang string) string {
 var (
 	channelLinkRe = regexp.MustCompile(`^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$`)
 	dateRe        = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	// almostOrderIDRe is a token after "order" that was meant as an order
+	// id but is cut short or run together (171-123, 17155501237654321): it
+	// gets the order id's error rather than silently opening the question.
+	almostOrderIDRe = regexp.MustCompile(`^(\d+(-\d*)+|\d{10,})$`)
+	// channelNameRe is a channel name as Slack allows it, after "#".
+	channelNameRe = regexp.MustCompile(`^#[\p{Ll}\p{Lu}\p{N}_-]{1,80}$`)
 )
 
 // nextToken splits off the first word of s.
@@ -158,7 +166,7 @@ func readArg(a arg, tok, rest string, next []arg, out Args) (int, *parseError) {
 		out[a.name] = name
 	case argOrderOpt:
 		id, _ := nextToken(rest)
-		if !strings.EqualFold(raw, "order") || !sfp.LooksLikeOrderID(id) {
+		if !strings.EqualFold(raw, "order") || !(sfp.LooksLikeOrderID(id) || almostOrderIDRe.MatchString(id)) {
 			return 0, nil
 		}
 		if !sfp.ValidOrderID(id) {
@@ -218,6 +226,10 @@ func readArg(a arg, tok, rest string, next []arg, out Args) (int, *parseError) {
 			out[a.name] = m[1]
 		} else if sfp.ValidChannelID(raw) && raw[0] != 'D' {
 			out[a.name] = raw
+		} else if channelNameRe.MatchString(raw) {
+			// A typed #name, which Slack sends as typed: the command
+			// looks it up (channelByName).
+			out[a.name] = strings.ToLower(raw)
 		} else if strings.HasPrefix(raw, "#") {
 			return 0, &parseError{field: a.name, msg: "arg.channel_hint", val: raw}
 		} else {

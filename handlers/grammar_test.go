@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/sfpdesk/sfpdesk/bot"
+	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
 func TestGrammar(t *testing.T) {
@@ -32,7 +33,11 @@ func TestGrammar(t *testing.T) {
 		{name: "a channel link", text: "seller add acme <#C0ACME|acme-support> amazon.de", command: "seller add",
 			args: Args{"seller": "acme", "channel": "C0ACME", "marketplace": "amazon.de"}},
 		{name: "a bare channel id", text: "seller add acme C0ACME", command: "seller add", args: Args{"seller": "acme", "channel": "C0ACME"}},
-		{name: "a channel name gets a hint", text: "seller add acme #acme", command: "seller add", errField: "channel", errSubstr: "channel name"},
+		{name: "an order id cut short after order", text: "ask acme order 171-123 Where is it?", command: "ask", errField: "order_id", errSubstr: "171-123"},
+		{name: "an order id run together after order", text: "ask acme order 17155501237654321 Where is it?", command: "ask", errField: "order_id", errSubstr: "17155501237654321"},
+		{name: "order as a word of the question", text: "ask acme order 2 more?", command: "ask", args: Args{"seller": "acme", "question": "order 2 more?"}},
+		{name: "a typed channel name is kept to be looked up", text: "seller add acme #Acme-Support", command: "seller add", args: Args{"seller": "acme", "channel": "#acme-support"}},
+		{name: "a hash without a name gets a hint", text: "seller add acme #", command: "seller add", errField: "channel", errSubstr: "channel name"},
 		{name: "a bad seller name", text: "ask Ac/me hello", command: "ask", errField: "seller", errSubstr: "Ac/me"},
 		{name: "something extra", text: "seller add acme C0ACME amazon.fr extra", command: "seller add", errSubstr: "extra"},
 		{name: "open with no seller", text: "open", command: "open", args: Args{}},
@@ -90,6 +95,7 @@ func FuzzParseCommand(f *testing.F) {
 		"open 30d", "ask", "", "seller", "ask acme order", "ask acme order 1-2-3", "\xff\xfe", "ask a &lt;&gt;&amp;",
 		"refund a 171-1234567-1234567 1 not_returned returnless 2026-01-01", "refund a 171-1234567-1234567 1 other 2026-01-01",
 		"refund a 171-1234567-1234567 1 other returnless x", "seller set a region es-md",
+		"seller add a #acme-support amazon.fr", "seller add a #", "seller add a #Été", "ask a order 171-123 where?", "ask a order 12345678901 x",
 	} {
 		f.Add(s)
 	}
@@ -103,7 +109,8 @@ func FuzzParseCommand(f *testing.F) {
 		if perr != nil {
 			for _, lang := range []string{bot.LangEN, bot.LangFR} {
 				msg := perr.text(lang)
-				if msg == "" || strings.Contains(msg, "%!") {
+				// A typed "%!" is echoed back; only one the formatting made is a fault.
+				if msg == "" || strings.Count(msg, "%!") > strings.Count(text, "%!") {
 					t.Fatalf("bad error text %q for %q", msg, text)
 				}
 			}
@@ -116,6 +123,14 @@ func FuzzParseCommand(f *testing.F) {
 			if utf8.ValidString(text) && !utf8.ValidString(v) {
 				t.Fatalf("%s = %q is not valid UTF-8", k, v)
 			}
+		}
+		// A channel is an ID, or a typed name the command looks up; an
+		// order id that parsed is a real one.
+		if ch, ok := args["channel"]; ok && !sfp.ValidChannelID(ch) && !channelNameRe.MatchString(ch) {
+			t.Fatalf("channel = %q from %q", ch, text)
+		}
+		if id, ok := args["order_id"]; ok && !sfp.ValidOrderID(id) {
+			t.Fatalf("order_id = %q from %q", id, text)
 		}
 	})
 }

@@ -83,11 +83,17 @@ func (a *App) writeErr(w http.ResponseWriter, err error, what string) {
 }
 
 // intakeGate runs the checks both endpoints share, in the contract's
-// order: intake off, then the method, then the token.
+// order: intake off, then the token, then the method. A stranger learns
+// nothing of the API from a wrong method, not even that it exists.
 func (a *App) intakeGate(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	a.init()
 	if a.Settings.IntakeToken == "" {
 		writeError(w, http.StatusNotFound, "not found")
+		return false
+	}
+	if !a.intakeAuthorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sfpdesk"`)
+		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 		return false
 	}
 	ok := false
@@ -97,11 +103,6 @@ func (a *App) intakeGate(w http.ResponseWriter, r *http.Request, methods ...stri
 	if !ok {
 		w.Header().Set("Allow", strings.Join(methods, ", "))
 		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
-		return false
-	}
-	if !a.intakeAuthorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="sfpdesk"`)
-		writeError(w, http.StatusUnauthorized, "missing or wrong bearer token")
 		return false
 	}
 	return true
@@ -147,7 +148,9 @@ func (a *App) postContact(w http.ResponseWriter, r *http.Request) {
 		a.writeErr(w, verr, "reading a contact")
 		return
 	}
-	id, created, err := a.acceptContact(r.Context(), in)
+	// A client that gave up waiting still gets its contact: a repeat with
+	// the same source_id finds it.
+	id, created, err := a.acceptContact(context.WithoutCancel(r.Context()), in)
 	if err != nil {
 		a.writeErr(w, err, "storing a contact")
 		return
@@ -218,7 +221,7 @@ func (in *intakeRequest) asNewCase() newCase {
 		Kind: in.Kind, Seller: in.Seller, Marketplace: in.Marketplace, OrderID: in.OrderID,
 		ASIN: in.ASIN, SKU: in.SKU, Source: sfp.SourceIntake, SourceID: in.SourceID,
 		Customer: in.Customer, Subject: in.Subject, Body: in.Body, CallbackURL: in.CallbackURL,
-		ReceivedAt: in.ReceivedAt, Refund: in.Refund, Return: in.Return, By: intakeBy,
+		SourceName: in.SourceName, ReceivedAt: in.ReceivedAt, Refund: in.Refund, Return: in.Return, By: intakeBy,
 	}
 	// The refund clock runs from the return reaching the warehouse, not
 	// from when sfpdesk heard of it: 2 business days from arrival.
@@ -259,7 +262,7 @@ func (a *App) followUp(tx store.Tx, in *intakeRequest) (*sfp.Case, bool, error) 
 	// A case that came from Slack gains the integration's callback, so
 	// that the answer to this message reaches the buyer too.
 	if c.CallbackURL == "" {
-		c.CallbackURL = in.CallbackURL
+		c.CallbackURL, c.SourceName = in.CallbackURL, in.SourceName
 	}
 	if c.Card.Channel != "" {
 		if err := enqueueReply(tx, c, c.Card, followUpMessage(c, in, p.lang, reopened), now); err != nil {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -30,6 +29,8 @@ type intakeRequest struct {
 	// nothing.
 	ReceivedAt  time.Time
 	CallbackURL string
+	// SourceName names the integration on the card (optional).
+	SourceName string
 	// Refund is kept for a refund_notice only, Return for a
 	// return_received only; on other kinds they are checked and dropped.
 	// Refund.RefundedAt is nil when the request gave none: the refund
@@ -45,7 +46,7 @@ type intakeRequest struct {
 // order, whatever the order of its JSON.
 var intakeFields = []string{
 	"source_id", "kind", "seller", "marketplace", "order_id", "asin", "sku",
-	"customer.name", "customer.language", "subject", "body", "received_at", "callback_url",
+	"customer.name", "customer.language", "subject", "body", "received_at", "callback_url", "source_name",
 	"refund.amount", "refund.currency", "refund.reason", "refund.refunded_at", "refund.refunded_by",
 	"refund.returnless", "refund.outside_return_window", "refund.a_to_z_claim", "refund.note",
 	"return.received_at", "return.tracking", "return.carrier", "case_id",
@@ -61,6 +62,7 @@ const (
 	maxNote        = 2000
 	maxTracking    = 64
 	maxCallbackURL = 2048
+	maxSourceName  = 100
 	// futureSlack is how far ahead of our clock a time may be: clocks
 	// drift, but a message from tomorrow is a mistake.
 	futureSlack = 5 * time.Minute
@@ -97,6 +99,9 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 	if in.SourceID == "" {
 		return nil, missing("source_id", "")
 	}
+	if strings.TrimSpace(in.SourceID) == "" {
+		return nil, sfp.Invalid("source_id", "source_id must not be blank")
+	}
 
 	// kind
 	s, err := r.str("kind")
@@ -119,7 +124,9 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 	if s == "" {
 		return nil, missing("seller", "")
 	}
-	if in.Seller, ok = sfp.ParseSeller(s); !ok {
+	// ParseSeller forgives the blanks a person types around a name; a
+	// program that sends "acme\n" has a bug to hear about.
+	if in.Seller, ok = sfp.ParseSeller(s); !ok || strings.TrimSpace(s) != s {
 		return nil, sfp.Invalid("seller", "seller must be 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit")
 	}
 
@@ -207,6 +214,12 @@ func decodeIntake(body []byte, now time.Time, allow []string) (*intakeRequest, *
 		}
 		in.CallbackURL = s
 	}
+
+	// source_name
+	if s, err = r.text("source_name", maxSourceName); err != nil {
+		return nil, err
+	}
+	in.SourceName = strings.Join(strings.Fields(s), " ")
 
 	// refund.*
 	refund, err := r.refund(k, now)
@@ -366,14 +379,13 @@ func checkCallbackURL(s string, allow []string) *sfp.Error {
 	if allowed {
 		return nil
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if !bot.PublicAddr(ip) {
-			return sfp.Invalid(field, "callback_url points to a private or loopback address; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
-		}
-		return nil
-	}
-	if h := strings.TrimSuffix(host, "."); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+	switch ip, class := bot.ClassifyHost(host); {
+	case class == bot.HostInternal && !ip.IsValid():
 		return sfp.Invalid(field, "callback_url points to a loopback host; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
+	case class == bot.HostInternal:
+		return sfp.Invalid(field, "callback_url points to a private or loopback address; add the host to SFPDESK_CALLBACK_ALLOW to allow it")
+	case class == bot.HostInvalid:
+		return sfp.Invalid(field, "callback_url has a host that is neither a name nor an address")
 	}
 	return nil
 }
@@ -413,7 +425,9 @@ func (r *fields) raw(path string) (json.RawMessage, *sfp.Error) {
 				return nil, nil
 			}
 			if err := json.Unmarshal(v, &obj); err != nil || obj == nil {
-				return nil, sfp.Invalid(parent, "%s must be an object", parent)
+				// The contract's fields are dotted paths: the answer names
+				// the first field that could not be read, as for any other.
+				return nil, sfp.Invalid(path, "%s must be an object with %s", parent, path)
 			}
 			r.objects[parent] = obj
 		}
@@ -442,7 +456,32 @@ func (r *fields) str(path string) (string, *sfp.Error) {
 	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
 		return "", sfp.Invalid(path, "%s must be a string", path)
 	}
+	// encoding/json replaces what is not UTF-8 (raw bytes, lone surrogate
+	// escapes) with U+FFFD without a word: two different ids would become
+	// one. A replacement the sender did not write is refused.
+	if !utf8.Valid(v) || strings.Count(s, "\uFFFD") != writtenReplacements(v) {
+		return "", sfp.Invalid(path, "%s must be valid UTF-8 text", path)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "", sfp.Invalid(path, "%s must not contain NUL characters", path)
+	}
 	return s, nil
+}
+
+// writtenReplacements counts the U+FFFD a JSON string literal spells,
+// raw or as an escape.
+func writtenReplacements(lit []byte) int {
+	n := bytes.Count(lit, []byte("\uFFFD"))
+	for i := 0; i < len(lit); i++ {
+		if lit[i] != '\\' || i+1 >= len(lit) {
+			continue
+		}
+		if lit[i+1] == 'u' && i+6 <= len(lit) && strings.EqualFold(string(lit[i+2:i+6]), "fffd") {
+			n++
+		}
+		i++ // the escaped character is not the start of another escape
+	}
+	return n
 }
 
 // text returns the string at path, refusing one longer than max
@@ -472,20 +511,16 @@ func (r *fields) boolean(path string) (bool, *sfp.Error) {
 	return false, sfp.Invalid(path, "%s must be true or false", path)
 }
 
-// earliest is the oldest time a contact may carry: older is a client's
-// bug (a zero date), not a late message.
-var earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// instant returns the RFC 3339 time at path. A time in the past is allowed:
-// the case may arrive already late.
+// instant returns the RFC 3339 time at path. A time in the past is allowed,
+// however old: the case may arrive already late.
 func (r *fields) instant(path string, now time.Time) (time.Time, bool, *sfp.Error) {
 	s, err := r.str(path)
 	if err != nil || s == "" {
 		return time.Time{}, false, err
 	}
 	t, perr := time.Parse(time.RFC3339, s)
-	if perr != nil || t.Before(earliest) {
-		return time.Time{}, false, sfp.Invalid(path, "%s must be an RFC 3339 time after 2000, such as 2026-11-02T10:00:00+01:00", path)
+	if perr != nil {
+		return time.Time{}, false, sfp.Invalid(path, "%s must be an RFC 3339 time such as 2026-11-02T10:00:00+01:00", path)
 	}
 	if t.After(now.Add(futureSlack)) {
 		return time.Time{}, false, sfp.Invalid(path, "%s is more than 5 minutes in the future: check the sender's clock and time zone", path)

@@ -362,7 +362,8 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"asin of 9 characters", sfp.KindProductQuestion, "asin", "B08N5WRWN", "asin"},
 		{"sku of 64 characters", sfp.KindProductQuestion, "sku", strings.Repeat("x", 64), ""},
 		{"sku of 65 characters", sfp.KindProductQuestion, "sku", strings.Repeat("x", 65), "sku"},
-		{"customer not an object", sfp.KindProductQuestion, "customer", "Marie", "customer"},
+		{"customer not an object", sfp.KindProductQuestion, "customer", "Marie", "customer.name"},
+		{"customer a number", sfp.KindProductQuestion, "customer", 7, "customer.name"},
 		{"customer name of 201 characters", sfp.KindProductQuestion, "customer.name", long(201), "customer.name"},
 		{"customer language in capitals", sfp.KindProductQuestion, "customer.language", "DE", ""},
 		{"customer language of three letters", sfp.KindProductQuestion, "customer.language", "fra", "customer.language"},
@@ -379,6 +380,13 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"received at 4 minutes ahead", sfp.KindProductQuestion, "received_at", "2026-11-02T10:04:00Z", ""},
 		{"received at 6 minutes ahead", sfp.KindProductQuestion, "received_at", "2026-11-02T10:06:00Z", "received_at"},
 		{"received at long ago, already late", sfp.KindProductQuestion, "received_at", "2026-10-01T08:00:00+02:00", ""},
+		{"received at last century", sfp.KindProductQuestion, "received_at", "1999-12-31T23:00:00Z", ""},
+		{"source id of blanks", sfp.KindProductQuestion, "source_id", "   ", "source_id"},
+		{"seller with a trailing newline", sfp.KindProductQuestion, "seller", "acme\n", "seller"},
+		{"seller with a leading blank", sfp.KindProductQuestion, "seller", " acme", "seller"},
+		{"a NUL in the body", sfp.KindProductQuestion, "body", "Bonjour\x00", "body"},
+		{"a NUL in the source id", sfp.KindProductQuestion, "source_id", "a\x00b", "source_id"},
+		{"a typed replacement character is text", sfp.KindProductQuestion, "body", "Caf\uFFFD ?", ""},
 		{"received at a unix time", sfp.KindProductQuestion, "received_at", 1793613600, "received_at"},
 		{"callback over https", sfp.KindProductQuestion, "callback_url", "https://helpdesk.example/sfpdesk?key=1", ""},
 		{"callback over http", sfp.KindProductQuestion, "callback_url", "http://helpdesk.example/sfpdesk", "callback_url"},
@@ -390,6 +398,20 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"callback to the IPv6 loopback", sfp.KindProductQuestion, "callback_url", "https://[::1]:8443/cb", "callback_url"},
 		{"callback to localhost", sfp.KindProductQuestion, "callback_url", "https://localhost/cb", "callback_url"},
 		{"callback to an allowed loopback", sfp.KindProductQuestion, "callback_url", "http://127.0.0.1:9000/cb", ""},
+		{"callback to a loopback not allowed, short", sfp.KindProductQuestion, "callback_url", "https://127.2/cb", "callback_url"},
+		{"callback to the loopback, one decimal number", sfp.KindProductQuestion, "callback_url", "https://2130706434/cb", "callback_url"},
+		{"callback to the loopback, hexadecimal", sfp.KindProductQuestion, "callback_url", "https://0x7f000002/cb", "callback_url"},
+		{"callback to the loopback, octal", sfp.KindProductQuestion, "callback_url", "https://017700000002/cb", "callback_url"},
+		{"callback to the loopback, trailing dot", sfp.KindProductQuestion, "callback_url", "https://127.0.0.2./cb", "callback_url"},
+		{"callback to the loopback, IPv4-compatible IPv6", sfp.KindProductQuestion, "callback_url", "https://[::127.0.0.2]/cb", "callback_url"},
+		{"callback to the loopback, IPv4-mapped IPv6 in hex", sfp.KindProductQuestion, "callback_url", "https://[::ffff:7f00:2]/cb", "callback_url"},
+		{"callback to a private address in one number", sfp.KindProductQuestion, "callback_url", "https://167772161/cb", "callback_url"},
+		{"callback to the metadata service in hexadecimal parts", sfp.KindProductQuestion, "callback_url", "https://0xa9.0xfe.0xa9.0xfe/cb", "callback_url"},
+		{"callback to a number that is no address", sfp.KindProductQuestion, "callback_url", "https://1.2.3.256/cb", "callback_url"},
+		{"callback to a public address in one number", sfp.KindProductQuestion, "callback_url", "https://134744072/cb", ""},
+		{"source name of 100 characters", sfp.KindProductQuestion, "source_name", long(100), ""},
+		{"source name of 101 characters", sfp.KindProductQuestion, "source_name", long(101), "source_name"},
+		{"source name a number", sfp.KindProductQuestion, "source_name", 7, "source_name"},
 		{"refund amount missing", sfp.KindRefundNotice, "refund.amount", absent, "refund.amount"},
 		{"refund missing altogether", sfp.KindRefundNotice, "refund", absent, "refund.amount"},
 		{"refund amount a JSON number", sfp.KindRefundNotice, "refund.amount", 39.9, "refund.amount"},
@@ -402,7 +424,9 @@ func TestIntakeFieldValidation(t *testing.T) {
 		{"refund amount zero", sfp.KindRefundNotice, "refund.amount", "0,00", "refund.amount"},
 		{"refund amount negative", sfp.KindRefundNotice, "refund.amount", "-5", "refund.amount"},
 		{"refund amount with a currency sign", sfp.KindRefundNotice, "refund.amount", "39,90 €", "refund.amount"},
-		{"refund not an object", sfp.KindRefundNotice, "refund", []any{"39.90"}, "refund"},
+		{"refund not an object", sfp.KindRefundNotice, "refund", []any{"39.90"}, "refund.amount"},
+		{"refund a string on a question", sfp.KindProductQuestion, "refund", "39.90", "refund.amount"},
+		{"return not an object", sfp.KindReturnReceived, "return", true, "return.received_at"},
 		{"refund currency missing", sfp.KindRefundNotice, "refund.currency", absent, "refund.currency"},
 		{"refund currency in lower case", sfp.KindRefundNotice, "refund.currency", "gbp", ""},
 		{"refund currency made up", sfp.KindRefundNotice, "refund.currency", "EUX", "refund.currency"},
@@ -513,6 +537,8 @@ func TestIntakeChecksInTheContractsOrder(t *testing.T) {
 		{"too big before being read", testIntakeToken, "POST", bearer, "application/json", huge, 413},
 		{"then validation", testIntakeToken, "POST", bearer, "application/json", []byte(`{}`), 400},
 		{"another method", testIntakeToken, "GET", bearer, "", nil, 405},
+		{"another method without a token", testIntakeToken, "DELETE", "", "", nil, 401},
+		{"another method with a wrong token", testIntakeToken, "PUT", "Bearer nope", "text/plain", huge, 401},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -662,6 +688,34 @@ func TestIntakeCaseGetsTheSlackCard(t *testing.T) {
 	}
 	if strings.Contains(blocks, "Dupont") || strings.Contains(blocks, "<!channel>") {
 		t.Errorf("card shows more than the buyer's first name, or raw mrkdwn: %s", blocks)
+	}
+}
+
+// TestIntakeCardNamesTheIntegration: the card says where a reply goes in
+// the integration's own name, else by its host without the port.
+func TestIntakeCardNamesTheIntegration(t *testing.T) {
+	e := newIntakeEnv(t)
+	for _, tc := range []struct {
+		source, name string
+		want, not    string
+	}{
+		{"hd-named", "Zendesk", "goes back to Zendesk", "helpdesk.internal"},
+		{"hd-unnamed", "", "goes back to helpdesk.internal.", ":8080"},
+	} {
+		body := with(with(contactBody(sfp.KindProductQuestion), "source_id", tc.source), "callback_url", "http://helpdesk.internal:8080/cb")
+		if tc.name != "" {
+			body = with(body, "source_name", tc.name)
+		}
+		id := e.accept(body, http.StatusAccepted)
+		var card string
+		for _, m := range e.pending(acmeChannel) {
+			if m.CaseID == id {
+				card = blockText(m.Blocks)
+			}
+		}
+		if !strings.Contains(card, tc.want) || strings.Contains(card, tc.not) {
+			t.Errorf("%s: card wants %q and not %q: %s", tc.source, tc.want, tc.not, card)
+		}
 	}
 }
 
@@ -882,7 +936,8 @@ func TestRepliesOweCallbacks(t *testing.T) {
 	e.update(id, func(tx store.Tx, c *sfp.Case) error { c.Card.TS = "1793613600.000100"; return nil })
 	reply := func(ts, text string) {
 		t.Helper()
-		err := e.app.onMessage(context.Background(), incoming{channel: acmeChannel, user: "U0SELLER", text: text, ts: ts, threadTS: "1793613600.000100"})
+		// text is as Slack sends it: a typed "<" arrives as "&lt;".
+		err := e.app.onMessage(context.Background(), incoming{channel: acmeChannel, user: "U0SELLER", text: bot.Unescape(text), markup: text, ts: ts, threadTS: "1793613600.000100"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -891,14 +946,19 @@ func TestRepliesOweCallbacks(t *testing.T) {
 	reply("1793613602.000100", "Votre colis part demain : <https://www.amazon.fr/gp/your-orders|suivi>")
 	reply("1793613602.000100", "Votre colis part demain : <https://www.amazon.fr/gp/your-orders|suivi>") // redelivered
 	reply("1793613603.000100", "Et il arrive jeudi.")
+	reply("1793613604.000100", "Tapé tel quel : &lt;https://www.amazon.fr/x|y&gt; &amp; <https://www.amazon.fr/x|y>")
 	var cbs []*store.Callback
 	e.db.View(context.Background(), func(tx store.Tx) error {
 		var err error
 		cbs, err = tx.CaseCallbacks(id)
 		return err
 	})
-	if len(cbs) != 2 {
-		t.Fatalf("callbacks = %d, want an answer and a follow-up (no note, no repeat)", len(cbs))
+	if len(cbs) != 3 {
+		t.Fatalf("callbacks = %d, want an answer and two follow-ups (no note, no repeat)", len(cbs))
+	}
+	// What the seller typed stays typed; Slack's own link reads as a link.
+	if got, want := cbs[2].Answer, "Tapé tel quel : <https://www.amazon.fr/x|y> & y (https://www.amazon.fr/x)"; got != want {
+		t.Errorf("answer %q, want %q", got, want)
 	}
 	if a, f := cbs[0], cbs[1]; a.Type != bot.CallbackAnswer || f.Type != bot.CallbackFollowUp || f.After != a.ID ||
 		a.Answer != "Votre colis part demain : suivi (https://www.amazon.fr/gp/your-orders)" || a.ByID != "U0SELLER" ||
@@ -1165,6 +1225,62 @@ func TestFollowUpMessageKeepsAllTheText(t *testing.T) {
 		msg := followUpMessage(&sfp.Case{}, &intakeRequest{Body: body}, bot.LangEN, false)
 		if len(msg.Blocks) >= bot.MaxBlocksMessage {
 			t.Errorf("%d blocks for %d parts", len(msg.Blocks), len(parts))
+		}
+	}
+}
+
+func TestIntakeRefusesEverySpellingOfAnAddressAlike(t *testing.T) {
+	e := newIntakeEnv(t)
+	answer := func(u string) string {
+		body, _ := json.Marshal(with(contactBody(sfp.KindProductQuestion), "callback_url", u))
+		w := e.post(body)
+		if w.Code != http.StatusBadRequest {
+			t.Fatalf("%s: status %d %s, want 400", u, w.Code, w.Body)
+		}
+		return w.Body.String()
+	}
+	dotted := answer("https://10.0.0.1/cb")
+	for _, u := range []string{"https://10.1/cb", "https://167772161/cb", "https://0xa000001/cb", "https://012.0.0.01/cb",
+		"https://10.0.0.1./cb", "https://[::10.0.0.1]/cb", "https://[::ffff:10.0.0.1]/cb", "https://[::ffff:a00:1]/cb"} {
+		if got := answer(u); got != dotted {
+			t.Errorf("%s: %s, want the answer to the dotted form: %s", u, got, dotted)
+		}
+	}
+}
+
+// encoding/json would read "order-\xff" and "order-\xfe" as the same
+// "order-\uFFFD": the second contact would answer 200 with the first's case
+// and never be posted. Bytes that are not text are refused, field by field.
+func TestIntakeRefusesBytesThatAreNotText(t *testing.T) {
+	e := newIntakeEnv(t)
+	base := `"kind":"product_question","seller":"acme","body":"Est-il étanche ?"`
+	tests := []struct{ name, body, field string }{
+		{"a source id with a byte that is no UTF-8", `{"source_id":"order-` + "\xff" + `",` + base + `}`, "source_id"},
+		{"another such source id", `{"source_id":"order-` + "\xfe" + `",` + base + `}`, "source_id"},
+		{"a lone surrogate escape", `{"source_id":"order-\ud800",` + base + `}`, "source_id"},
+		{"a body cut inside a character", `{"source_id":"b1","kind":"product_question","seller":"acme","body":"caf` + "\xc3" + `"}`, "body"},
+		{"a customer name in Latin-1", `{"source_id":"b2",` + base + `,"customer":{"name":"Ren` + "\xe9" + `e"}}`, "customer.name"},
+		{"a refund reason with a NUL escape", `{"source_id":"b3","kind":"refund_notice","seller":"acme","order_id":"171-1234567-7654321","body":"x","refund":{"amount":"1","currency":"EUR","reason":"other\u0000"}}`, "refund.reason"},
+		{"a tracking number with a bad byte", `{"source_id":"b4","kind":"return_received","seller":"acme","order_id":"171-1234567-7654321","return":{"received_at":"2026-11-02T09:00:00Z","tracking":"1Z` + "\x80" + `"}}`, "return.tracking"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.post([]byte(tc.body))
+			var got map[string]any
+			json.Unmarshal(w.Body.Bytes(), &got)
+			if w.Code != http.StatusBadRequest || got["field"] != tc.field {
+				t.Errorf("status %d, body %s; want 400 naming %q", w.Code, w.Body, tc.field)
+			}
+		})
+	}
+	if ids := e.caseIDs(); len(ids) != 0 {
+		t.Errorf("refused contacts made %v", ids)
+	}
+	// A replacement character the sender wrote, raw or escaped, is text.
+	for i, lit := range []string{"\uFFFD", `\ufffd`} {
+		body := fmt.Sprintf(`{"source_id":"ok-%d",%s,"subject":"Caf%s"}`, i, base, lit)
+		if w := e.post([]byte(body)); w.Code != http.StatusAccepted {
+			t.Errorf("%s: status %d %s, want 202", body, w.Code, w.Body)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -15,6 +17,9 @@ import (
 // the acknowledgement path, because a trigger_id dies within 3 seconds.
 func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) any {
 	a.init()
+	// As for commands: a click's commit finishes even when Slack stopped
+	// waiting; opening a modal bounds itself (openView).
+	ctx = context.WithoutCancel(ctx)
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, act := range cb.ActionCallback.BlockActions {
@@ -37,9 +42,15 @@ func (a *App) Interaction(ctx context.Context, cb slack.InteractionCallback) any
 // onAction handles one button. Errors a person can act on come back as a
 // private message; the cause of anything else goes to the log.
 func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+	if !a.authorizeAction(ctx, cb, act) {
+		return
+	}
 	user := cb.User.ID
 	var err error
 	lang := a.Settings.Lang
+	if cb.View.Type == slack.VTHomeTab && !a.homeMaySee(ctx, user, act.Value) {
+		return
+	}
 	switch act.ActionID {
 	case bot.ActionTake:
 		err = a.take(ctx, cb, act)
@@ -69,9 +80,18 @@ func (a *App) onAction(ctx context.Context, cb slack.InteractionCallback, act *s
 	default:
 		return
 	}
+	a.logHandled("action", "button", act.ActionID, act.Value, user, cmp.Or(sfp.ErrorCode(err), "ok"))
 	if err != nil {
 		a.tellPrivately(ctx, cb, a.errorReply(lang, nil, err).Text)
 	}
+}
+
+// openView opens a modal on the acknowledgement's path. Its trigger_id
+// dies 3 seconds after the click, so waiting longer for Slack is useless.
+func (a *App) openView(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return a.Slack.OpenViewContext(ctx, triggerID, view)
 }
 
 // tellPrivately answers the person who clicked, in the same place, once
@@ -145,9 +165,10 @@ func (a *App) take(ctx context.Context, cb slack.InteractionCallback, act *slack
 		return err
 	}
 	lang := a.Settings.Lang
+	question := bot.TakeOverQuestion(act.Value, other, lang)
 	opts := []slack.MsgOption{
-		slack.MsgOptionText(bot.T(lang, "take.confirm.text", bot.Mention(other)), false),
-		slack.MsgOptionBlocks(bot.TakeOverQuestion(act.Value, other, lang)...),
+		slack.MsgOptionText(bot.Fallback(bot.T(lang, "take.confirm.text", bot.Mention(other)), question), false),
+		slack.MsgOptionBlocks(question...),
 	}
 	ch := cb.Channel.ID
 	a.background(ctx, func(ctx context.Context) {

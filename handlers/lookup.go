@@ -295,7 +295,7 @@ func (a *App) listOpen(ctx context.Context, c *call, seller string, keep func(*s
 	if len(open) == 0 {
 		return ephemeral(bot.T(c.lang, none))
 	}
-	lines := []string{"*" + bot.T(c.lang, title, len(open)) + "*"}
+	lines := []string{"*" + bot.Tn(c.lang, title, len(open), len(open)) + "*"}
 	for i, cs := range open {
 		if i == maxListed {
 			lines = append(lines, bot.T(c.lang, "lookup.more", len(open)-maxListed))

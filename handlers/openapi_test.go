@@ -432,7 +432,7 @@ func TestOpenAPIExamplesAreReal(t *testing.T) {
 	cbSchema := d.at(t, "components", "schemas", "Callback")
 	c := &sfp.Case{ID: "SFP-1001", SourceID: "helpdesk-48213", CallbackURL: "https://helpdesk.example.com/hooks/sfpdesk"}
 	for _, cb := range []*store.Callback{
-		bot.NewCallback(c, bot.CallbackAnswer, "U0SELLER", "Camille", "Bonjour <https://t.example|suivi>", time.Date(2026, 11, 2, 10, 3, 41, 0, paris)),
+		bot.NewCallback(c, bot.CallbackAnswer, "U0SELLER", "Camille", bot.PlainText("Bonjour <https://t.example|suivi>"), time.Date(2026, 11, 2, 10, 3, 41, 0, paris)),
 		bot.NewCallback(&sfp.Case{ID: "SFP-1002"}, bot.CallbackFollowUp, "U0SELLER", "", "Et aussi", intakeT0),
 	} {
 		var v any

@@ -103,7 +103,7 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 			case store.OutboxSent:
 				if _, err := tx.Enqueue(&store.OutboxMessage{
 					CaseID: c.ID, Channel: m.Channel, Op: store.OpUpdate, Target: m.ID, TargetTS: m.TS,
-					Text: erased.Text, Blocks: erased.BlocksJSON(), CreatedAt: now,
+					Text: erased.FallbackText(), Blocks: erased.BlocksJSON(), CreatedAt: now,
 				}); err != nil {
 					return false, err
 				}
@@ -229,6 +229,9 @@ func personalValues(c *sfp.Case) []string {
 	}
 	for _, h := range c.Held {
 		out = append(out, h.Text)
+		if h.Markup != "" {
+			out = append(out, h.Markup)
+		}
 	}
 	for _, a := range c.Answers {
 		out = append(out, a.Text)

@@ -68,6 +68,7 @@ func (a *App) cmdRefund(ctx context.Context, c *call) any {
 		return nil
 	}
 	a.notify()
+	c.caseID = cs.ID
 	if cs.Triage {
 		return ephemeral(bot.T(c.lang, "refund.posted.triage", cs.ID, bot.Escape(cs.Seller)))
 	}

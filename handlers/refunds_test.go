@@ -25,7 +25,7 @@ func newRefunds(t *testing.T, start time.Time) *clocks {
 	return h
 }
 
-// refund creates a refund notice as intake would: 39,90 € refunded by
+// refund creates a refund notice as intake would: 39,90 € refunded by
 // Amazon CS for a late delivery, unless edit says otherwise.
 func (h *clocks) refund(received time.Time, edit func(r *sfp.Refund)) *sfp.Case {
 	h.t.Helper()
@@ -156,7 +156,7 @@ func TestRefundCommand(t *testing.T) {
 		claimBy    time.Time
 	}{
 		{"a late delivery in euros", "refund acme 171-1234567-1234567 39,90 late_delivery",
-			"SFP-1001: the refund of 39,90 € on order 171-1234567-1234567 is posted to *acme*",
+			"SFP-1001: the refund of 39,90 € on order 171-1234567-1234567 is posted to *acme*",
 			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "late_delivery", RefundedBy: "amazon_cs", RefundedAt: &now}, "amazon.fr",
 			now.AddDate(0, 0, 30)},
 		{"returnless, in the seller's marketplace's currency", "refund BRIT 171-1234567-7654321 12.5 Damaged returnless",
@@ -164,11 +164,11 @@ func TestRefundCommand(t *testing.T) {
 			&sfp.Refund{Amount: sfp.Money{Minor: 1250, Currency: "GBP"}, Reason: "damaged", RefundedBy: "amazon_cs", Returnless: true, RefundedAt: &now}, "amazon.co.uk",
 			now.AddDate(0, 0, 30)},
 		{"refunded two weeks ago: the window counts from that day", "refund acme 171-1234567-1234568 39,90 delivered_not_received 2026-10-20",
-			"the refund of 39,90 € on order 171-1234567-1234568 is posted to *acme*",
+			"the refund of 39,90 € on order 171-1234567-1234568 is posted to *acme*",
 			&sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, Reason: "delivered_not_received", RefundedBy: "amazon_cs", RefundedAt: &oct20}, "amazon.fr",
 			oct20.Add(30 * 24 * time.Hour)},
 		{"returnless and dated", "refund acme 171-1234567-1234569 20 not_returned returnless 2026-10-20",
-			"the refund of 20,00 € on order 171-1234567-1234569 is posted to *acme*",
+			"the refund of 20,00 € on order 171-1234567-1234569 is posted to *acme*",
 			&sfp.Refund{Amount: sfp.Money{Minor: 2000, Currency: "EUR"}, Reason: "not_returned", RefundedBy: "amazon_cs", Returnless: true, RefundedAt: &oct20}, "amazon.fr",
 			oct20.Add(30 * 24 * time.Hour)},
 		{"refunded long ago: taken, and the window is said closed", "refund acme 171-1234567-1234570 39,90 late_delivery 2026-09-01",

@@ -26,10 +26,13 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 		pre = a.precheckReply(ctx, m.channel, m.threadTS, text)
 	}
 	relayed := false
-	var checked *checkedReply
+	var (
+		checked        *checkedReply
+		caseID, result string
+	)
 	// Batched: replies arrive many at once, and share a commit.
 	err := a.Store.Batch(ctx, func(tx store.Tx) error {
-		relayed, checked = false, nil
+		relayed, checked, caseID, result = false, nil, "", ""
 		c, err := tx.CaseByMessage(m.channel, m.threadTS)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil
@@ -42,18 +45,22 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 		}
 		now := a.Clock.Now()
 		text := strings.TrimSpace(m.text)
+		caseID = c.ID
 		switch {
 		case c.Card.Channel == m.channel && c.Card.TS == m.threadTS:
 			if strings.HasPrefix(text, internalPrefix) {
+				result = "note"
 				c.AddEvent(now, sfp.EventNote, m.user, "")
 				return tx.PutCase(c)
 			}
 			// A reply to a buyer that breaks a messaging rule waits for
 			// its author's decision (drafts.go).
-			if checked, err = a.checkReply(tx, c, m.user, text, fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
+			if checked, err = a.checkReply(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m), pre); err != nil || (checked != nil && checked.held != nil) {
+				result = "held"
 				return err
 			}
-			if err := a.answer(tx, c, m.user, text, fileLinks(m)); err != nil {
+			result = "relayed"
+			if err := a.answerFromSlack(tx, c, m.user, text, strings.TrimSpace(m.markup), fileLinks(m)); err != nil {
 				return err
 			}
 		case c.CSThread.Channel == m.channel && c.CSThread.TS == m.threadTS:
@@ -66,12 +73,16 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 				return err
 			}
 			c.AddEvent(now, sfp.EventFollowUp, m.user, "")
+			result = "to_seller"
 		default:
 			return nil
 		}
 		relayed = true
 		return tx.PutCase(c)
 	})
+	if err == nil && result != "" {
+		a.logHandled("reply", "thread", "", caseID, m.user, result)
+	}
 	if err == nil && relayed {
 		a.notify()
 	}
@@ -83,8 +94,15 @@ func (a *App) onMessage(ctx context.Context, m incoming) error {
 
 // answer records a seller's reply and relays it to where the case came
 // from. The first reply answers the case: who, when, and so the response
-// time Amazon will count.
+// time Amazon will count. text is what the seller typed, as in a modal.
 func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string) error {
+	return a.answerFromSlack(tx, c, user, text, "", files)
+}
+
+// answerFromSlack is answer for a reply written in Slack: markup is the
+// message as Slack sent it, from which an integration gets links as
+// "label (url)" and typed text as typed.
+func (a *App) answerFromSlack(tx store.Tx, c *sfp.Case, user, text, markup string, files []string) error {
 	now := a.Clock.Now()
 	first := c.State != sfp.StateAnswered || c.AnsweredAt == nil
 	// The reply that answers an open case is the integration's "answer";
@@ -123,7 +141,11 @@ func (a *App) answer(tx store.Tx, c *sfp.Case, user, text string, files []string
 	}
 	if c.CallbackURL != "" {
 		at := now.In(a.prefs(tx, c.Seller).loc)
-		if err := bot.EnqueueCallback(tx, bot.NewCallback(c, callbackType, user, "", text, at)); err != nil {
+		answer := text
+		if markup != "" {
+			answer = bot.PlainText(markup)
+		}
+		if err := bot.EnqueueCallback(tx, bot.NewCallback(c, callbackType, user, "", answer, at)); err != nil {
 			return err
 		}
 	}

@@ -74,6 +74,7 @@ func (a *App) cmdReturn(ctx context.Context, c *call) any {
 	if cs.DueAt != nil {
 		due = bot.DateTag(*cs.DueAt, c.lang)
 	}
+	c.caseID = cs.ID
 	if cs.Triage {
 		return ephemeral(bot.T(c.lang, "return.posted.triage", cs.ID, bot.Escape(cs.Seller), due))
 	}
@@ -225,7 +226,7 @@ func (a *App) openRefundMark(ctx context.Context, cb slack.InteractionCallback, 
 		a.refuse(ctx, cb, c, lang)
 		return nil
 	}
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, bot.RefundMarkModal(c, offer, lang))
+	_, err = a.openView(ctx, cb.TriggerID, bot.RefundMarkModal(c, offer, lang))
 	return err
 }
 
@@ -260,7 +261,7 @@ func (a *App) submitRefundMark(ctx context.Context, cb slack.InteractionCallback
 		return fieldErrors(map[string]string{bot.FieldAmount: a.modalError(a.Settings.Lang, err)})
 	}
 	if !a.mayAct(ctx, user, c) {
-		return fieldErrors(map[string]string{bot.FieldAmount: forbidden(c, lang)})
+		return fieldErrors(map[string]string{bot.FieldAmount: bot.T(lang, "claim.forbidden_plain")})
 	}
 	raw := selected(&cb.View, bot.FieldAmount)
 	minor, ok := sfp.ParseAmount(raw)

@@ -82,12 +82,12 @@ func TestRefundMarkStopsTheRefundClock(t *testing.T) {
 		entries  []string
 	}{
 		{"refunded the next morning", nov(3, 11, 0), "U0ALICE", "39,90", "", sfp.StateAnswered, false,
-			":white_check_mark: <@U0ALICE> refunded 39,90 € on order 171-1234567-1234567 in time: the refund clock of *SFP-1001* has stopped.",
+			":white_check_mark: <@U0ALICE> refunded 39,90 € on order 171-1234567-1234567 in time: the refund clock of *SFP-1001* has stopped.",
 			[]string{"close Tue 10 Nov 11:00:00"}},
 		{"refunded after the deadline", nov(5, 10, 0), "U0ADMIN", "39.9", "", sfp.StateAnswered, true,
-			"<@U0ADMIN> refunded 39,90 € on order 171-1234567-1234567 after the deadline (" + bot.DateTag(due, "en") + ")",
+			"<@U0ADMIN> refunded 39,90 € on order 171-1234567-1234567 after the deadline (" + bot.DateTag(due, "en") + ")",
 			[]string{"close Thu 12 Nov 10:00:00"}},
-		{"by an agent outside the seller's channel", nov(3, 11, 0), "U0AGENT", "39,90", "Only sfpdesk admins and members of <#C0ACME>", sfp.StateOpen, false, "", nil},
+		{"by an agent outside the seller's channel", nov(3, 11, 0), "U0AGENT", "39,90", "No case SFP-1001 that you can see.", sfp.StateOpen, false, "", nil},
 		{"an amount that is not one", nov(3, 11, 0), "U0ALICE", "39 euros", "Write an amount like 39,90 or 39.90.", sfp.StateOpen, false, "", nil},
 		{"nothing refunded", nov(3, 11, 0), "U0ALICE", "0", "The amount must be more than 0.", sfp.StateOpen, false, "", nil},
 	}

@@ -19,6 +19,9 @@ import (
 // missed.
 func (a *App) FireDue(tx store.Tx, e store.DueEntry, now time.Time, late bool) error {
 	a.init()
+	if e.Kind == DueReport {
+		return a.fireReport(tx, e, now)
+	}
 	c, err := tx.Case(e.CaseID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // purged after retention: nothing left to remind about

@@ -29,6 +29,13 @@ var (
 // waited in triage.
 func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 	name, channel, mp := c.args["seller"], c.args["channel"], sfp.Marketplace(c.args["marketplace"])
+	if strings.HasPrefix(channel, "#") {
+		id, ok := a.channelByName(ctx, channel)
+		if !ok {
+			return usageError(c.lang, c.cmd, bot.T(c.lang, "arg.channel_unknown", bot.Escape(channel)))
+		}
+		channel = id
+	}
 	var triaged int
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
 		s, err := tx.Seller(name)
@@ -56,7 +63,10 @@ func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 				triaged++
 			}
 		}
-		return tx.PutSeller(s)
+		if err := tx.PutSeller(s); err != nil {
+			return err
+		}
+		return a.scheduleReports(tx)
 	})
 	if err != nil {
 		return a.errorReply(c.lang, c.cmd, err)
@@ -270,7 +280,7 @@ func (a *App) moveTriage(ctx context.Context, cb slack.InteractionCallback, sell
 		return err
 	}
 	a.notify()
-	a.tellPrivately(ctx, cb, bot.T(a.Settings.Lang, "seller.moved", n, bot.Escape(seller)))
+	a.tellPrivately(ctx, cb, bot.Tn(a.Settings.Lang, "seller.moved", n, n, bot.Escape(seller)))
 	return nil
 }
 
@@ -299,7 +309,7 @@ func (a *App) moveCase(tx store.Tx, c *sfp.Case, seller, by string) (bool, error
 		}
 		// The old card loses its buttons: the case is answered elsewhere.
 		upd := bot.RoutedCard(c, oldLang, channel, by)
-		if _, err := tx.Enqueue(&store.OutboxMessage{CaseID: c.ID, Channel: old.Channel, Op: store.OpUpdate, Target: old.OutboxID, TargetTS: old.TS, Text: upd.Text, Blocks: upd.BlocksJSON(), CreatedAt: now}); err != nil {
+		if _, err := tx.Enqueue(&store.OutboxMessage{CaseID: c.ID, Channel: old.Channel, Op: store.OpUpdate, Target: old.OutboxID, TargetTS: old.TS, Text: upd.FallbackText(), Blocks: upd.BlocksJSON(), CreatedAt: now}); err != nil {
 			return false, err
 		}
 	}

@@ -61,7 +61,7 @@ func (a *App) openSendToSeller(ctx context.Context, cb slack.InteractionCallback
 	ref := shortcutRef{Channel: cb.Channel.ID, TS: cb.Message.Timestamp, ThreadTS: cb.Message.ThreadTimestamp, ResponseURL: cb.ResponseURL}
 	meta, _ := json.Marshal(ref)
 	view := bot.SendToSellerModal(names, len(names) > maxStaticSellers, lang, string(meta), cb.Message.User)
-	resp, err := a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	resp, err := a.openView(ctx, cb.TriggerID, view)
 	if err != nil {
 		a.Log.Warn("opening the send-to-seller modal failed", "err", err)
 		return
@@ -98,6 +98,19 @@ func (a *App) sellerOptions(ctx context.Context, cb slack.InteractionCallback) a
 // onSubmit handles a modal's submission. Errors name the field's block so
 // that Slack shows them under it.
 func (a *App) onSubmit(ctx context.Context, cb slack.InteractionCallback) any {
+	reply := a.submit(ctx, cb)
+	result := "ok"
+	if r, ok := reply.(*slack.ViewSubmissionResponse); ok && r.ResponseAction == slack.RAErrors {
+		result = "invalid"
+	}
+	a.logHandled("form", "modal", cb.View.CallbackID, "", cb.User.ID, result)
+	return reply
+}
+
+func (a *App) submit(ctx context.Context, cb slack.InteractionCallback) any {
+	if refusal, ok := a.authorizeSubmission(ctx, cb); !ok {
+		return refusal
+	}
 	switch cb.View.CallbackID {
 	case bot.ModalSendToSeller:
 		return a.submitSendToSeller(ctx, cb)
@@ -117,7 +130,14 @@ func (a *App) onSubmit(ctx context.Context, cb slack.InteractionCallback) any {
 	return nil
 }
 
+// fieldErrors answers a submission with errors under its fields. Slack
+// shows them as plain text: what was written for mrkdwn (a look-up's
+// answer, a message with `code` or a <#C…> link) is turned into the text a
+// reader would see.
 func fieldErrors(errs map[string]string) any {
+	for k, v := range errs {
+		errs[k] = bot.PlainFromMrkdwn(v)
+	}
 	return slack.NewErrorsViewSubmissionResponse(errs)
 }
 
@@ -219,7 +239,7 @@ func (a *App) openRoute(ctx context.Context, cb slack.InteractionCallback, caseI
 	}
 	meta, _ := json.Marshal(shortcutRef{CaseID: caseID})
 	view := bot.RouteModal(caseID, names, len(names) > maxStaticSellers, a.Settings.Lang, string(meta))
-	_, err = a.Slack.OpenViewContext(ctx, cb.TriggerID, view)
+	_, err = a.openView(ctx, cb.TriggerID, view)
 	return err
 }
 

@@ -288,6 +288,10 @@ func BuildPrompt(in Input) (*Prompt, error) {
 		if i == maxExamples {
 			break
 		}
+		// The earlier buyer's data gets placeholders of its own, which are
+		// not in allowed: a draft that copies one gets a gap, never the
+		// other buyer's name.
+		m.Know(e.Known)
 		d.Earlier = append(d.Earlier, Example{
 			Question: m.Redact(cutRunes(strings.TrimSpace(e.Question), maxExampleRunes)),
 			Answer:   m.Redact(cutRunes(strings.TrimSpace(e.Answer), maxExampleRunes)),
@@ -322,7 +326,11 @@ func BuildPrompt(in Input) (*Prompt, error) {
 // scrubKnown is the last guard: a datum the case names that the redactor
 // somehow left in place never leaves the process.
 func scrubKnown(s string, in Input) string {
-	for _, v := range []string{in.OrderID, strings.TrimSpace(in.Customer.Name), in.Customer.Email, in.Customer.Phone} {
+	values := []string{in.OrderID, strings.TrimSpace(in.Customer.Name), in.Customer.Email, in.Customer.Phone}
+	for _, e := range in.Earlier {
+		values = append(values, strings.TrimSpace(e.Known.Name), e.Known.Email, e.Known.Phone)
+	}
+	for _, v := range values {
 		if utf8.RuneCountInString(strings.TrimSpace(v)) >= 4 {
 			s = strings.ReplaceAll(s, strings.TrimSpace(v), "[REDACTED]")
 		}
@@ -351,13 +359,17 @@ func defangFences(s, code string) string {
 // Restore turns a model's answer into the seller's words: the buyer's own
 // placeholders get their originals back; any other placeholder stands for
 // a datum of another buyer (from an earlier answer) or for nothing, and
-// becomes a gap for the seller to fill.
+// becomes a gap for the seller to fill. A name comes back as its first word
+// only: a draft greets the buyer as a card shows them, never by full name.
 func (p *Prompt) Restore(text string) string {
 	text = placeholderRE.ReplaceAllStringFunc(text, func(ph string) string {
-		if p.allowed[ph] {
-			return ph
+		if !p.allowed[ph] {
+			return p.gap
 		}
-		return p.gap
+		if o, ok := p.mapping.original(ph); ok && strings.HasPrefix(ph, "[NAME_") {
+			return sfp.FirstName(o)
+		}
+		return ph
 	})
 	return p.mapping.Restore(text)
 }

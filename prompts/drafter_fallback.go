@@ -105,7 +105,7 @@ func templateText(lang string, in Input) (string, error) {
 	}
 	d := fallbackData{Order: in.Kind == sfp.KindOrderQuestion || in.OrderID != ""}
 	if !in.ForAgent {
-		d.Name = cutRunes(oneLine(in.Customer.Name), 60)
+		d.Name = cutRunes(sfp.FirstName(in.Customer.Name), 60)
 	}
 	if in.Product != nil {
 		d.Product = cutRunes(oneLine(in.Product.Title), 80)

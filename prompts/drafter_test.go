@@ -174,8 +174,10 @@ func TestNoPersonalDatumReachesTheModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name := in.Customer.Name; name != "" && !strings.Contains(d.Text, name) {
-			t.Errorf("the buyer's name %q was not restored in %q", name, d.Text)
+		if name := in.Customer.Name; name != "" && !strings.Contains(d.Text, sfp.FirstName(name)) {
+			t.Errorf("the buyer's first name %q was not restored in %q", sfp.FirstName(name), d.Text)
+		} else if name != "" && name != sfp.FirstName(name) && strings.Contains(d.Text, name) {
+			t.Errorf("the draft names the buyer in full, %q: %q", name, d.Text)
 		}
 	}
 	sent := srv.Sent()
@@ -198,12 +200,15 @@ func TestAnotherBuyersDatumBecomesAGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "Bonjour Claire Rousseau, comme je l'écrivais à ⟦à compléter⟧, non : la LED est intégrée."
+	want := "Bonjour Claire, comme je l'écrivais à ⟦à compléter⟧, non : la LED est intégrée."
 	if d.Text != want {
 		t.Errorf("draft = %q\nwant    %q", d.Text, want)
 	}
 	if strings.Contains(d.Text, "Paul") {
 		t.Error("another buyer's name reached this buyer's draft")
+	}
+	if strings.Contains(d.Text, "Rousseau") {
+		t.Error("the draft greets the buyer by full name; a first name at most")
 	}
 }
 
@@ -222,11 +227,11 @@ func TestDraftStreamsAsItWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"Bonjour Claire Rousseau,",
-		"Bonjour Claire Rousseau, non : la LED",
-		"Bonjour Claire Rousseau, non : la LED est intégrée",
-		"Bonjour Claire Rousseau, non : la LED est intégrée (8 W).",
-		"Bonjour Claire Rousseau, non : la LED est intégrée (8 W).\nCordialement",
+		"Bonjour Claire,",
+		"Bonjour Claire, non : la LED",
+		"Bonjour Claire, non : la LED est intégrée",
+		"Bonjour Claire, non : la LED est intégrée (8 W).",
+		"Bonjour Claire, non : la LED est intégrée (8 W).\nCordialement",
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)
@@ -416,6 +421,12 @@ func TestTemplateDraftsInEveryLanguage(t *testing.T) {
 			if got, _ := DetectLanguage(d.Text); got != lang || d.Lang != lang {
 				t.Errorf("%s %s: written in %s (%s):\n%s", lang, kind, got, d.Lang, d.Text)
 			}
+			if strings.Contains(d.Text, "Dupont") {
+				t.Errorf("%s %s: the draft greets the buyer by more than the first name:\n%s", lang, kind, d.Text)
+			}
+			if kind != sfp.KindCSContact && !strings.Contains(d.Text, " Jean,") {
+				t.Errorf("%s %s: the draft does not greet the buyer by the first name:\n%s", lang, kind, d.Text)
+			}
 			if !strings.Contains(d.Text, GapMarker(lang)) || !strings.Contains(d.Text, "Aria") {
 				t.Errorf("%s %s: no gap or no product:\n%s", lang, kind, d.Text)
 			}
@@ -489,5 +500,41 @@ func TestBuyerLanguage(t *testing.T) {
 	}
 	if !slices.Equal(fallbackLangs, []string{"fr", "en", "de", "es", "it"}) {
 		t.Error("template languages changed")
+	}
+}
+
+// An earlier answer on the same product comes from another buyer's case:
+// that buyer's name, known to their case, is redacted from it wherever it
+// stands, and a draft that copies its placeholder gets a gap, never the
+// other buyer's name.
+func TestEarlierAnswersAreRedactedWithTheirOwnCase(t *testing.T) {
+	in := Input{
+		Kind: sfp.KindProductQuestion, Marketplace: "amazon.fr", Product: lamp,
+		Question: "Bonjour, quelle est la puissance de la lampe ? Paul Martin",
+		Customer: KnownPII{Name: "Paul Martin"},
+		Earlier: []Example{{
+			Question: "Jeanne Dupont voudrait savoir si la lampe chauffe. Appelez Dupont le soir.",
+			Answer:   "Oui Jeanne, la LED de 8 W reste tiède. Bonne soirée Mme Dupont",
+			Known:    KnownPII{Name: "Jeanne Dupont"},
+		}},
+	}
+	p, err := BuildPrompt(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"Jeanne", "Dupont", "Paul", "Martin"} {
+		if strings.Contains(p.System+p.User, leak) {
+			t.Errorf("the prompt shows %q:\n%s", leak, p.User)
+		}
+	}
+	// The placeholders the earlier buyer got: whatever the model does with
+	// them, restoring never brings back that buyer's name.
+	for _, ph := range placeholderRE.FindAllString(p.User, -1) {
+		if got := p.Restore("Bonjour " + ph); strings.Contains(got, "Jeanne") || strings.Contains(got, "Dupont") {
+			t.Errorf("restoring %s gives %q", ph, got)
+		}
+	}
+	if got := p.Restore("Bonjour [NAME_1]"); !strings.Contains(got, "Paul") {
+		t.Errorf("the buyer's own placeholder restores as %q", got)
 	}
 }

@@ -26,6 +26,18 @@ func TestMask(t *testing.T) {
 			[]string{"‹address hidden›"},
 			[]string{"rue de la Paix", "75002"}},
 		{"a text without personal data is unchanged", "Is the charger USB-C?", KnownPII{}, []string{"Is the charger USB-C?"}, nil},
+		// An agent's ask names no known buyer: the name is found where the
+		// agent puts it, and cut to its first word like any other.
+		{"a buyer's full name typed by an agent", "The customer Paul Martin asks whether it fits a 2019 model.", KnownPII{},
+			[]string{"Paul", "asks whether it fits"}, []string{"Martin"}},
+		{"an agent's French, with a title", "Le client : M. Jean-Paul Durand demande un délai.", KnownPII{},
+			[]string{"demande un délai"}, []string{"Durand"}},
+		{"a buyer who introduces themself", "je suis Jeanne Dupont et j'attends mon colis", KnownPII{},
+			[]string{"Jeanne", "j'attends mon colis"}, []string{"Dupont"}},
+		{"a name in German", "Die Kundin Anna Schmidt fragt nach der Größe.", KnownPII{},
+			[]string{"Anna", "fragt nach"}, []string{"Schmidt"}},
+		{"the customer service is no name", "The customer Service team asks about Prime.", KnownPII{},
+			[]string{"The customer Service team asks about Prime."}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,6 +51,16 @@ var (
 		return regexp.MustCompile(`(?m)[.!?…][ \t]+(?i:` + closings + `)[ \t]*,[ \t]*` +
 			nameRun + `[ \t]*[.!]?[ \t]*\r?$`)
 	})
+	// A name given for the buyer, or by the writer for themself: "the
+	// customer Paul Martin asks", "le client : Mme Jeanne Dupont", "je
+	// suis Jeanne Dupont", "my name is Ann Lee". Agents name buyers so in
+	// what they ask a seller, and buyers introduce themselves so.
+	introducedNameRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i:\b(?:buyer|customer|client|cliente|clienta|acheteur|acheteuse|acquéreur|kunde|kundin|käufer|käuferin|` +
+			`comprador|compradora|acquirente|klant|koper|je[ \t]+suis|je[ \t]+m['’]appelle|my[ \t]+name[ \t]+is|i[ \t]+am|i['’]m|` +
+			`ich[ \t]+bin|ich[ \t]+hei(?:ß|ss)e|me[ \t]+llamo|soy|mi[ \t]+chiamo|mijn[ \t]+naam[ \t]+is|ik[ \t]+ben))` +
+			`[ \t]*[:,]?[ \t]+(?:(?i:` + titles + `)(?:[ \t]+|\b))?` + nameRun)
+	})
 	// A title in the middle of a sentence: "M. Dupont a appelé".
 	titledNameRE = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`\b(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle|Mr\.?|Mrs\.?|Ms\.?|Herr|Frau|Sr\.|Sra\.|Srta\.|Señor|Señora|Doña|Sig\.ra|Sig\.|Signor|Signora|Dott\.ssa|Dott\.)(?:[ \t]+|\b)` +
@@ -93,7 +103,7 @@ func isCommonWord(w string) bool {
 }
 
 func findNames(text string, out []span) []span {
-	for _, re := range []*regexp.Regexp{salutationRE(), signatureRE(), inlineSignatureRE()} {
+	for _, re := range []*regexp.Regexp{salutationRE(), signatureRE(), inlineSignatureRE(), introducedNameRE()} {
 		for _, loc := range re.FindAllStringSubmatchIndex(text, -1) {
 			out = appendName(text, loc[2], loc[3], out)
 		}

@@ -83,6 +83,14 @@ func Redact(text string, known KnownPII) (redacted string, m *Mapping) {
 // NewMapping returns a Mapping that also replaces the known values.
 func NewMapping(known KnownPII) *Mapping {
 	m := &Mapping{}
+	m.Know(known)
+	return m
+}
+
+// Know makes the mapping replace these known values too, from the next
+// text on: what another case says about its own buyer, when that case's
+// words go into the same prompt.
+func (m *Mapping) Know(known KnownPII) {
 	st := m.state()
 	if n := strings.TrimSpace(known.Name); n != "" {
 		st.learnName(n)
@@ -110,7 +118,6 @@ func NewMapping(known KnownPII) *Mapping {
 		}
 		add(kindPhone, known.Phone, `(?:\+|\b)`+b.String()+`\b`)
 	}
-	return m
 }
 
 func flexibleSpaces(s string) string {
@@ -244,6 +251,15 @@ func (m *Mapping) Restore(text string) string {
 		}
 		return p
 	})
+}
+
+// original is the datum a placeholder of this Mapping stands for.
+func (m *Mapping) original(p string) (string, bool) {
+	if m == nil || m.st == nil {
+		return "", false
+	}
+	o, ok := m.st.original[p]
+	return o, ok
 }
 
 // Len returns the number of placeholders the Mapping has handed out.

@@ -14,6 +14,10 @@ type Example struct {
 	Question string
 	Answer   string
 	At       time.Time
+	// Known is what the example's own case says about its buyer: it is
+	// redacted from the example as the current buyer's data is from the
+	// question, and no draft for another buyer ever gets it back.
+	Known KnownPII
 }
 
 // maxExamples is how many earlier answers a prompt shows: enough to carry

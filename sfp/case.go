@@ -38,6 +38,9 @@ type Case struct {
 	Asker *Asker `json:"asker,omitempty"`
 	// CallbackURL receives the seller's answers for an intake case.
 	CallbackURL string `json:"callback_url,omitempty"`
+	// SourceName names the integration that sent an intake case, for
+	// people: "Zendesk", not its callback's address.
+	SourceName string `json:"source_name,omitempty"`
 	// Mail is the e-mail thread of a case that came from the mailbox.
 	Mail *MailThread `json:"mail,omitempty"`
 

@@ -335,17 +335,19 @@ func ParseQuietHours(s string) (QuietHours, error) {
 	if s == "" {
 		return QuietHours{}, nil
 	}
+	// The rule is said once, whichever part is wrong.
+	const rule = "write the start and the end in local 24-hour time as HH:MM-HH:MM, e.g. 22:00-07:00"
 	a, b, ok := strings.Cut(s, "-")
 	if !ok {
-		return QuietHours{}, Errorf(EINVALID, "%q: write the start and the end of the quiet hours, e.g. 22:00-07:00", s)
+		return QuietHours{}, Errorf(EINVALID, "%q: %s", s, rule)
 	}
 	from, err := parseTimeOfDay(a)
 	if err != nil {
-		return QuietHours{}, Errorf(EINVALID, "%q: %s", s, ErrorMessage(err))
+		return QuietHours{}, Errorf(EINVALID, "%q: %q is not a time of day: %s", s, strings.TrimSpace(a), rule)
 	}
 	to, err := parseTimeOfDay(b)
 	if err != nil {
-		return QuietHours{}, Errorf(EINVALID, "%q: %s", s, ErrorMessage(err))
+		return QuietHours{}, Errorf(EINVALID, "%q: %q is not a time of day: %s", s, strings.TrimSpace(b), rule)
 	}
 	if from == to {
 		return QuietHours{}, Errorf(EINVALID, "%q: the quiet hours start and end at the same time", s)

@@ -69,8 +69,12 @@ type Draft struct {
 // HeldReply is a seller's reply to a buyer that was not relayed because it
 // breaks a messaging rule.
 type HeldReply struct {
-	ID       string    `json:"id"` // "H1", "H2"… within the case
-	Text     string    `json:"text"`
+	ID   string `json:"id"` // "H1", "H2"… within the case
+	Text string `json:"text"`
+	// Markup is the reply as Slack sent it, where typed text and Slack's
+	// own links are told apart (what an integration receives is made from
+	// it); empty for a reply written in a modal.
+	Markup   string    `json:"markup,omitempty"`
 	Files    []string  `json:"files,omitempty"`
 	By       string    `json:"by"`
 	At       time.Time `json:"at"`

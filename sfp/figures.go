@@ -50,7 +50,11 @@ func NewFigures(now time.Time, period time.Duration) Figures {
 
 // Add counts a case, if it is a question whose clock started in the
 // period.
-func (f *Figures) Add(c *Case) {
+func (f *Figures) Add(c *Case) { f.AddSummary(SummaryOf(c)) }
+
+// AddSummary counts a case from its summary, as a store's index by received
+// time gives it.
+func (f *Figures) AddSummary(c Summary) {
 	counts := c.Kind.IsQuestion()
 	if f.Kinds != nil {
 		counts = slices.Contains(f.Kinds, c.Kind)
@@ -59,19 +63,20 @@ func (f *Figures) Add(c *Case) {
 		return
 	}
 	f.Received++
-	if noResponseNeeded(c) {
+	if c.NoResponseNeeded {
 		f.NoResponseNeeded++
 		return
 	}
+	answered, due := !c.AnsweredAt.IsZero(), !c.DueAt.IsZero()
 	switch {
-	case c.AnsweredAt != nil:
+	case answered:
 		f.Counted++
 		f.Answered++
 		f.ResponseTotal += max(0, c.AnsweredAt.Sub(c.ReceivedAt))
-		if c.DueAt != nil && c.AnsweredAt.After(*c.DueAt) {
+		if due && c.AnsweredAt.After(c.DueAt) {
 			f.Late++
 		}
-	case c.DueAt != nil && f.To.After(*c.DueAt):
+	case due && f.To.After(c.DueAt):
 		f.Counted++
 		f.Late++
 	}
@@ -146,8 +151,12 @@ func NewSellerFigures(now time.Time, period time.Duration) SellerFigures {
 }
 
 // Add counts a case in each of the figures it belongs to.
-func (s *SellerFigures) Add(c *Case) {
+func (s *SellerFigures) Add(c *Case) { s.AddSummary(SummaryOf(c)) }
+
+// AddSummary counts a case, from its summary, in each of the figures it
+// belongs to.
+func (s *SellerFigures) AddSummary(c Summary) {
 	for _, f := range []*Figures{&s.Buyer, &s.PreOrder, &s.PostOrder, &s.CS, &s.AToZ} {
-		f.Add(c)
+		f.AddSummary(c)
 	}
 }

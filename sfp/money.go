@@ -59,16 +59,19 @@ func (m Money) Format(mp Marketplace) string {
 		return "$" + m.Decimal(".")
 	case "EUR":
 		if mp == "amazon.nl" {
-			return "€ " + m.Decimal(",")
+			return "€" + nbsp + m.Decimal(",")
 		}
-		return m.Decimal(",") + " €"
+		return m.Decimal(",") + nbsp + "€"
 	case "PLN":
-		return m.Decimal(",") + " zł"
+		return m.Decimal(",") + nbsp + "zł"
 	case "SEK":
-		return m.Decimal(",") + " kr"
+		return m.Decimal(",") + nbsp + "kr"
 	}
-	return m.Decimal(".") + " " + m.Currency
+	return m.Decimal(".") + nbsp + m.Currency
 }
+
+// nbsp keeps an amount and its currency on one line, as typography wants.
+const nbsp = "\u00a0"
 
 func leftPad2(n int64) string {
 	if n < 10 {

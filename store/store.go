@@ -59,7 +59,8 @@ type Tx interface {
 }
 
 // CaseTx reads and writes cases. PutCase keeps the look-up indexes (by
-// order, by message, open cases by seller) in step with the case.
+// order, by message, open cases by seller, cases by seller and received
+// time) in step with the case.
 type CaseTx interface {
 	NextCaseNumber() (uint64, error)
 	Case(id string) (*sfp.Case, error)
@@ -74,6 +75,13 @@ type CaseTx interface {
 	OpenCounts() (map[string]int, error)
 	// ForEachCase visits every case by number until fn returns false.
 	ForEachCase(fn func(*sfp.Case) bool) error
+	// CasesReceived visits the summaries (sfp.SummaryOf, as of the case's
+	// last PutCase) of the cases of seller ("" for every seller) whose
+	// ReceivedAt is in [from, to), by seller, then ReceivedAt, then number,
+	// until fn returns false. PutCase keeps the index it reads, by (seller,
+	// ReceivedAt), in the same transaction, so that the figures of a period
+	// cost what the period holds, not what the store holds.
+	CasesReceived(seller string, from, to time.Time, fn func(sfp.Summary) bool) error
 }
 
 // SellerTx reads and writes sellers and their routes.
@@ -137,6 +145,11 @@ type DueTx interface {
 const (
 	OpPost   = "post"
 	OpUpdate = "update"
+	// OpPublishHome publishes the App Home of the user in Channel, built
+	// when it is sent: only the latest state of a Home is worth sending.
+	OpPublishHome = "publish_home"
+	// OpUpload uploads a file into Channel: Blocks hold it (bot.Upload).
+	OpUpload = "upload"
 )
 
 // Outbox message states.

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/sfpdesk/sfpdesk/store"
@@ -18,33 +19,43 @@ import (
 // through the running bot's admin listener. Either way the copy is written
 // to a temp file and renamed, so a half-written backup never has the name.
 func runBackup(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "file to write the backup to")
+	fs := newFlags("backup")
+	out := fs.String("out", "", "`FILE` to write the backup to")
 	force := fs.Bool("force", false, "overwrite FILE if it exists")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
 	}
-	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: sfpdesk backup --out FILE [--force]")
+	if *out == "" {
+		fmt.Fprintln(stderr, "sfpdesk backup: --out FILE is missing: say where to write the copy")
+		fs.Usage()
 		return 2
 	}
 	cfg, _ := LoadConfig(os.LookupEnv, ".env")
 	n, via, err := backup(cfg, *out, *force, http.DefaultClient)
 	if err != nil {
-		fmt.Fprintf(stderr, "sfpdesk: backup failed: %v\n", err)
+		fmt.Fprintf(stderr, "sfpdesk backup: %v\n", err)
 		return 1
 	}
 	fmt.Fprintf(stdout, "backup of %s written to %s (%d bytes, %s)\n", cfg.DBPath, *out, n, via)
 	return 0
 }
 
+// backup's errors say what to do, for the person at the terminal.
 func backup(cfg *Config, out string, force bool, client *http.Client) (int64, string, error) {
-	n, err := bolt.BackupFile(cfg.DBPath, out, force)
-	if err == nil {
-		return n, "read directly", nil
+	if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(cfg.DBPath)
+		return 0, "", fmt.Errorf("there is no database at %s: set SFPDESK_DB to the bot's database file, or run this in the directory the bot runs in", abs)
 	}
-	if !errors.Is(err, store.ErrInUse) {
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return 0, "", fmt.Errorf("the directory %s does not exist: create it, or give --out a file in an existing directory", filepath.Dir(out))
+	}
+	n, err := bolt.BackupFile(cfg.DBPath, out, force)
+	switch {
+	case err == nil:
+		return n, "read directly", nil
+	case errors.Is(err, fs.ErrPermission):
+		return 0, "", fmt.Errorf("%v: run the backup as the user the bot runs as, or give --out a file in a directory that user can write to", err)
+	case !errors.Is(err, store.ErrInUse):
 		return 0, "", err
 	}
 	url := "http://" + dialAddr(cfg.AdminAddr) + "/admin/backup"

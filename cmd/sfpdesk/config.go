@@ -22,6 +22,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"github.com/sfpdesk/sfpdesk/mail"
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
@@ -71,6 +72,8 @@ type Config struct {
 	AdminAddr  string
 	AdminToken string // when set, the admin listener requires it as a bearer token
 
+	// Weekly report; nil: off.
+	Report *report.Schedule
 	// The sellers' mailboxes (DESIGN §4.9).
 	Mailboxes    []mail.Account // one per seller, IMAP
 	SMTP         []mail.Account // one per seller; user and password default to the mailbox's
@@ -454,7 +457,7 @@ var settings = []setting{
 			}
 			q, err := sfp.ParseQuietHours(v)
 			if err != nil {
-				l.errorf("%s: write HH:MM-HH:MM in local time, e.g. 22:00-07:00", sfp.ErrorMessage(err))
+				l.errorf("%s", sfp.ErrorMessage(err))
 				return
 			}
 			c.QuietHours = q
@@ -611,6 +614,30 @@ var settings = []setting{
 			}
 		},
 		show: func(c *Config) string { return c.AdminToken },
+	},
+
+	// Weekly report.
+	{
+		name: "SFPDESK_REPORT", def: "mon 09:00", group: groupSeller,
+		help: "When each seller channel gets its weekly report with the chart of the last 8 weeks, in the seller's time zone " +
+			"(a day `mon`…`sun` and a time), or `off`.",
+		parse: func(l *loader, c *Config, v string) {
+			sc, on, err := report.ParseSchedule(v)
+			if err != nil {
+				l.errorf("%v", err)
+				sc, on = report.DefaultSchedule, true
+			}
+			c.Report = nil
+			if on {
+				c.Report = &sc
+			}
+		},
+		show: func(c *Config) string {
+			if c.Report == nil {
+				return "off"
+			}
+			return c.Report.String()
+		},
 	},
 	// The sellers' mailboxes.
 	{
@@ -860,6 +887,37 @@ func (l *loader) crossCheck(c *Config) {
 	}
 	if !c.UseModel() {
 		l.report(levelOK, "OPENAI_API_KEY", "not set: drafts come from templates")
+	}
+	l.remindersWithinDeadlines(c)
+}
+
+// remindersWithinDeadlines warns about a reminder as long as the deadline it
+// precedes: it would fall before the case arrived, so it never comes.
+func (l *loader) remindersWithinDeadlines(c *Config) {
+	if len(c.RemindBefore) == 0 {
+		return
+	}
+	longest := c.RemindBefore[0] // longest first
+	var (
+		kinds    []string
+		shortest sfp.Duration
+		short    time.Duration
+	)
+	for _, k := range sfp.Kinds {
+		d, ok := c.SLA.For(k)
+		if !ok {
+			continue
+		}
+		if cd, ok := d.Calendar(); ok && cd <= longest {
+			kinds = append(kinds, string(k))
+			if short == 0 || cd < short {
+				shortest, short = d, cd
+			}
+		}
+	}
+	if len(kinds) > 0 {
+		l.report(levelWarn, "SFPDESK_REMIND_BEFORE", "%s is not shorter than the %s deadline of %s, so that reminder would fall before the case arrives and never comes: "+
+			"keep every reminder shorter than %[2]s", joinDurations([]time.Duration{longest}), shortest, strings.Join(kinds, ", "))
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
@@ -121,6 +122,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		Retention:         sfp.Duration{N: 30, Unit: sfp.Days},
 		Addr:              ":3000",
 		AdminAddr:         "127.0.0.1:9090",
+		Report:            &report.Schedule{Day: time.Monday, Hour: 9},
 		MailPoll:          sfp.Duration{N: 1, Unit: sfp.Minutes},
 		MailBackfill:      sfp.Duration{N: 1, Unit: sfp.Days},
 	}
@@ -167,6 +169,18 @@ func TestLoadConfig(t *testing.T) {
 		want  []string              // warnings and errors, in order; "…" is any text
 		check func(c *Config) error // optional look at the parsed values
 	}{
+		// Weekly report.
+		{name: "report off", env: map[string]string{"SFPDESK_REPORT": "off"},
+			check: func(c *Config) error {
+				if c.Report != nil {
+					return fmt.Errorf("Report = %v, want nil", c.Report)
+				}
+				return nil
+			}},
+		{name: "report on Friday evening", env: map[string]string{"SFPDESK_REPORT": "Fri 17:30"},
+			check: wantField(func(c *Config) any { return *c.Report }, report.Schedule{Day: time.Friday, Hour: 17, Minute: 30})},
+		{name: "report with a day spelt out", env: map[string]string{"SFPDESK_REPORT": "monday 9:00"},
+			want: []string{`error SFPDESK_REPORT: "monday 9:00": want a day and a time such as "mon 09:00", or "off"`}},
 		// Slack tokens.
 		{name: "bot token missing", env: map[string]string{"SLACK_BOT_TOKEN": unset},
 			want: []string{`error SLACK_BOT_TOKEN: not set: …Bot User OAuth Token (xoxb-…) from OAuth & Permissions`}},
@@ -265,7 +279,7 @@ func TestLoadConfig(t *testing.T) {
 			}},
 		{name: "return SLA looser than Amazon's", env: map[string]string{"SFPDESK_SLA": "return_received=3bd"},
 			want: []string{`warn SFPDESK_SLA: entry "return_received=3bd": Amazon expects the refund within 2 business days…`}},
-		{name: "stricter SLAs are the seller's business", env: map[string]string{"SFPDESK_SLA": "return_received=1d,cs_contact=4h"}},
+		{name: "stricter SLAs are the seller's business", env: map[string]string{"SFPDESK_SLA": "return_received=1d,cs_contact=8h"}},
 		{name: "reminders sorted longest first, repeats dropped", env: map[string]string{"SFPDESK_REMIND_BEFORE": "30m,6h,30m,2h"},
 			check: wantField(func(c *Config) any { return c.RemindBefore }, []time.Duration{6 * time.Hour, 2 * time.Hour, 30 * time.Minute})},
 		{name: "reminders in business days", env: map[string]string{"SFPDESK_REMIND_BEFORE": "6h,1bd"},
@@ -284,7 +298,11 @@ func TestLoadConfig(t *testing.T) {
 				return diff(sfp.QuietHours{From: 22 * 60, To: 7 * 60}, c.QuietHours)
 			}},
 		{name: "quiet hours in another notation", env: map[string]string{"SFPDESK_QUIET_HOURS": "22h-7h"},
-			want: []string{`error SFPDESK_QUIET_HOURS: "22h-7h": …write HH:MM-HH:MM in local time, e.g. 22:00-07:00`}},
+			want: []string{`error SFPDESK_QUIET_HOURS: "22h-7h": "22h" is not a time of day: write the start and the end in local 24-hour time as HH:MM-HH:MM, e.g. 22:00-07:00`}},
+		{name: "a reminder longer than its deadline", env: map[string]string{"SFPDESK_REMIND_BEFORE": "30h,1h"},
+			want: []string{`warn SFPDESK_REMIND_BEFORE: 30h is not shorter than the 24h deadline of pre_order_question, product_question, order_question, cs_contact, so that reminder … never comes: keep every reminder shorter than 24h`}},
+		{name: "a reminder as long as a shortened deadline", env: map[string]string{"SFPDESK_SLA": "cs_contact=4h"},
+			want: []string{`warn SFPDESK_REMIND_BEFORE: 6h is not shorter than the 4h deadline of cs_contact, …`}},
 		{name: "quiet hours of no length", env: map[string]string{"SFPDESK_QUIET_HOURS": "22:00-22:00"},
 			want: []string{`error SFPDESK_QUIET_HOURS: "22:00-22:00": the quiet hours start and end at the same time…`}},
 		{name: "close after", env: map[string]string{"SFPDESK_CLOSE_AFTER": "3d"},
@@ -580,6 +598,7 @@ func TestSettingsTable(t *testing.T) {
 		"SFPDESK_TIMEZONE", "SFPDESK_LANG", "SFPDESK_SLA", "SFPDESK_REMIND_BEFORE", "SFPDESK_QUIET_HOURS",
 		"SFPDESK_CLAIM_WINDOW", "SFPDESK_CLAIM_REMIND_BEFORE", "SFPDESK_CLOSE_AFTER", "SFPDESK_RETENTION",
 		"SFPDESK_CATALOG", "SFPDESK_CALLBACK_ALLOW",
+		"SFPDESK_REPORT",
 		"SFPDESK_MAILBOXES", "SFPDESK_SMTP", "SFPDESK_MAIL_POLL", "SFPDESK_MAIL_BACKFILL",
 	} {
 		if !seen[name] {

@@ -211,7 +211,7 @@ func waitDrained(t *testing.T, metricsURL string, c *child, within time.Duration
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && !strings.Contains(string(b), "sfpdesk_outbox_depth{") {
+			if resp.StatusCode == http.StatusOK && drained(string(b)) {
 				return
 			}
 		}
@@ -220,6 +220,16 @@ func waitDrained(t *testing.T, metricsURL string, c *child, within time.Duration
 		}
 		<-tick.C
 	}
+}
+
+// drained reports whether every outbox depth series of a scrape is 0.
+func drained(body string) bool {
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "sfpdesk_outbox_depth{") && !strings.HasSuffix(l, "} 0") {
+			return false
+		}
+	}
+	return true
 }
 
 // checkExactlyOnce compares what the fake Slack holds with what the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/sfpdesk/sfpdesk/bot"
 
 	"github.com/sfpdesk/sfpdesk/store"
 )
@@ -34,10 +35,15 @@ const (
 // runDemo plays a scripted day of the real bot against the fake Slack, on a
 // simulated clock, and prints what each channel saw.
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo")
 	verbose := fs.Bool("v", false, "also print the bot's log")
-	if err := fs.Parse(args); err != nil {
+	lang := fs.String("lang", demoLang(os.LookupEnv), "the bot's language, `fr or en` (default SFPDESK_LANG, else fr)")
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
+	}
+	if *lang = strings.ToLower(*lang); !bot.ValidLang(*lang) {
+		fmt.Fprintf(stderr, "sfpdesk demo: --lang %q: the bot speaks fr and en\n", *lang)
+		fs.Usage()
 		return 2
 	}
 	dir, err := os.MkdirTemp("", "sfpdesk-demo-")
@@ -50,21 +56,60 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if *verbose {
 		logw = stderr
 	}
-	if err := playDemo(context.Background(), dir, stdout, logw); err != nil {
+	if err := playDemo(context.Background(), dir, *lang, stdout, logw); err != nil {
 		fmt.Fprintf(stderr, "demo: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// demoDay is the script; each scene prints what the people in it saw.
-type demoDay struct {
-	h   *harness
-	out io.Writer
-	tr  *transcript
+// demoLang is the demo's language when --lang is not given: the bot's
+// default language, as serve would speak it.
+func demoLang(getenv func(string) (string, bool)) string {
+	if v, ok := getenv("SFPDESK_LANG"); ok && bot.ValidLang(strings.ToLower(strings.TrimSpace(v))) {
+		return strings.ToLower(strings.TrimSpace(v))
+	}
+	s, _ := lookupSetting("SFPDESK_LANG")
+	return s.def
 }
 
-func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
+// demoDay is the script; each scene prints what the people in it saw.
+type demoDay struct {
+	h    *harness
+	out  io.Writer
+	tr   *transcript
+	lang string
+	// words are what the people of the day type, in their language.
+	words demoWords
+}
+
+// demoWords are the people's own words in the demo, per language: the
+// bot's come from its catalogue.
+type demoWords struct {
+	question, note, answer, triage, justification string
+}
+
+var demoScript = map[string]demoWords{
+	bot.LangEN: {
+		question:      "The buyer asks whether the charger supports USB-C Power Delivery at 65 W. Can you confirm?",
+		note:          "// checking with the warehouse which batch we ship",
+		answer:        "Yes: the charger supports USB-C Power Delivery up to 65 W, cable included.",
+		triage:        "Is the blue model back in stock before Christmas?",
+		justification: "Handed to Colissimo on Friday as promised; the delivery scan shows the parcel delivered on the promised date.",
+	},
+	bot.LangFR: {
+		question:      "L'acheteur demande si le chargeur gère l'USB-C Power Delivery à 65 W. Pouvez-vous confirmer ?",
+		note:          "// je vérifie avec l'entrepôt quel lot nous expédions",
+		answer:        "Oui : le chargeur gère l'USB-C Power Delivery jusqu'à 65 W, câble fourni.",
+		triage:        "Le modèle bleu sera-t-il de nouveau en stock avant Noël ?",
+		justification: "Remis à Colissimo vendredi comme promis ; le scan de livraison montre le colis livré à la date promise.",
+	},
+}
+
+// say is a line of the demo's own narration, in its language.
+func (d *demoDay) say(id string, args ...any) string { return bot.T(d.lang, "demo."+id, args...) }
+
+func playDemo(ctx context.Context, dir, lang string, out, logw io.Writer) error {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	start := time.Date(2026, 11, 23, 9, 0, 0, 0, paris) // a Monday
 	mailboxes, err := startDemoMail()
@@ -77,7 +122,7 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 		Configure: func(c *Config) {
 			c.Admins = []string{demoLead}
 			c.TriageChannel, c.EscalationChannel = demoTriage, demoEscalate
-			c.Location, c.Lang = paris, "en"
+			c.Location, c.Lang = paris, lang
 			// The buyer's question of the drafts scene comes from a
 			// helpdesk on this machine, which receives the answer.
 			c.IntakeToken, c.CallbackAllow = demoIntakeToken, []string{"127.0.0.1"}
@@ -96,20 +141,21 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 	f.AddChannel(demoSellerCh, "acme-support", false, demoSeller)
 	f.AddChannel(demoTriage, "sfp-triage", false, demoLead, "U0BOT")
 	f.AddChannel(demoEscalate, "sfp-escalations", false, demoLead, "U0BOT")
-	d := &demoDay{h: h, out: out, tr: &transcript{
+	d := &demoDay{h: h, out: out, lang: lang, words: demoScript[lang], tr: &transcript{
 		users:    map[string]string{demoLead: "lea", demoAgent: "karim", demoSeller: "marie", "U0BOT": "sfpdesk"},
 		channels: map[string]string{demoCS: "cs-team", demoSellerCh: "acme-support", demoTriage: "sfp-triage", demoEscalate: "sfp-escalations"},
 		loc:      paris,
+		lang:     lang,
 	}}
-	fmt.Fprintf(out, "sfpdesk demo — a day of Seller Fulfilled Prime contacts, played against a built-in fake Slack.\nClock: %s (simulated).\n", start.Format("Monday 2 January 2006 15:04 MST"))
+	fmt.Fprintln(out, d.say("title", bot.DayTime(start, lang)))
 
-	d.scene("An admin routes the seller acme to its channel")
+	d.scene("route")
 	if err := d.slash(ctx, demoLead, demoCS, "seller add acme <#C0ACME|acme-support> amazon.fr"); err != nil {
 		return err
 	}
 
-	d.scene("A customer-service agent asks the seller a question")
-	if err := d.slash(ctx, demoAgent, demoCS, "ask acme order 171-5550123-7654321 The buyer asks whether the charger supports USB-C Power Delivery at 65 W. Can you confirm?"); err != nil {
+	d.scene("ask")
+	if err := d.slash(ctx, demoAgent, demoCS, "ask acme order 171-5550123-7654321 "+d.words.question); err != nil {
 		return err
 	}
 	if err := h.Settle(ctx); err != nil {
@@ -121,24 +167,24 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 	}
 
 	h.Clock.Advance(25 * time.Minute)
-	d.scene("The seller takes the case, writes an internal note, then answers in the card's thread")
-	if err := d.click(ctx, demoSellerCh, card, demoSeller, "case_take", "Take it"); err != nil {
+	d.scene("answer")
+	if err := d.click(ctx, demoSellerCh, card, demoSeller, "case_take", "btn.take"); err != nil {
 		return err
 	}
-	d.reply(demoSellerCh, demoSeller, "// checking with the warehouse which batch we ship", card)
+	d.reply(demoSellerCh, demoSeller, d.words.note, card)
 	h.Clock.Advance(15 * time.Minute)
-	d.reply(demoSellerCh, demoSeller, "Yes: the charger supports USB-C Power Delivery up to 65 W, cable included.", card)
+	d.reply(demoSellerCh, demoSeller, d.words.answer, card)
 	if err := h.Settle(ctx); err != nil {
 		return err
 	}
 
-	d.scene("The agent looks the case up")
+	d.scene("lookup")
 	if err := d.slash(ctx, demoAgent, demoCS, "case SFP-1001"); err != nil {
 		return err
 	}
 
-	d.scene("An agent asks about a seller nobody has routed yet: it waits in triage")
-	if err := d.slash(ctx, demoAgent, demoCS, "ask globex Is the blue model back in stock before Christmas?"); err != nil {
+	d.scene("triage")
+	if err := d.slash(ctx, demoAgent, demoCS, "ask globex "+d.words.triage); err != nil {
 		return err
 	}
 	if err := h.Settle(ctx); err != nil {
@@ -155,21 +201,23 @@ func playDemo(ctx context.Context, dir string, out, logw io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(out, "\n== What each channel saw ==\n\n")
+	fmt.Fprintf(out, "\n%s\n\n", d.say("channels"))
 	for _, ch := range []string{demoCS, demoSellerCh, demoTriage, demoEscalate} {
 		fmt.Fprintln(out, d.tr.channel(f, ch))
 	}
-	fmt.Fprintf(out, "The note starting with // stayed in #acme-support; the answer reached @karim in his thread.\n")
+	fmt.Fprintln(out, d.say("end"))
 	return nil
 }
 
-func (d *demoDay) scene(title string) {
-	fmt.Fprintf(d.out, "\n— %s · %s\n", d.h.Clock.Now().In(d.tr.loc).Format("15:04"), title)
+// scene starts a scene under its time, with the day where the day changed
+// since the last one.
+func (d *demoDay) scene(id string) {
+	fmt.Fprintf(d.out, "\n— %s · %s\n", d.tr.when(d.h.Clock.Now(), &d.tr.sceneDay), d.say("scene."+id))
 }
 
 // slash runs a command and prints its private answer.
 func (d *demoDay) slash(ctx context.Context, user, channel, text string) error {
-	fmt.Fprintf(d.out, "  @%s in #%s: /sfp %s\n", d.tr.users[user], d.tr.channels[channel], d.tr.text(text))
+	fmt.Fprintf(d.out, "  %s\n", d.say("says", d.tr.users[user], d.tr.channels[channel], "/sfp "+d.tr.text(text)))
 	msg, err := d.h.Slash(ctx, user, channel, text)
 	if err != nil {
 		return err
@@ -180,16 +228,17 @@ func (d *demoDay) slash(ctx context.Context, user, channel, text string) error {
 	return nil
 }
 
-// click presses a button and says so.
+// click presses a button and says so, with the label (a catalogue id) the
+// person read on it.
 func (d *demoDay) click(ctx context.Context, channel, ts, user, actionID, label string) error {
-	fmt.Fprintf(d.out, "  @%s clicks [%s] on the card in #%s\n", d.tr.users[user], label, d.tr.channels[channel])
+	fmt.Fprintf(d.out, "  %s\n", d.say("clicks", d.tr.users[user], bot.T(d.lang, label), d.tr.channels[channel]))
 	_, err := d.h.Click(ctx, channel, ts, user, actionID)
 	return err
 }
 
 // reply writes in a thread as a person and says so.
 func (d *demoDay) reply(channel, user, text, thread string) {
-	fmt.Fprintf(d.out, "  @%s in the thread: %s\n", d.tr.users[user], text)
+	fmt.Fprintf(d.out, "  %s\n", d.say("in_thread", d.tr.users[user], text))
 	d.h.Fake.PostAsUser(channel, user, text, thread)
 }
 
@@ -226,7 +275,7 @@ func (d *demoDay) refundScenes(ctx context.Context) error {
 		returnOrder = "171-5550125-2222222"
 	)
 	h.Clock.Advance(20 * time.Minute)
-	d.scene("Amazon customer service refunded a late delivery: the agent passes the decision on")
+	d.scene("refund")
 	if err := d.slash(ctx, demoAgent, demoCS, "refund acme "+lateOrder+" 39,90 late_delivery returnless"); err != nil {
 		return err
 	}
@@ -239,13 +288,13 @@ func (d *demoDay) refundScenes(ctx context.Context) error {
 	}
 
 	h.Clock.Advance(10 * time.Minute)
-	d.scene("The seller files the reimbursement claim from the card, before its 30-day window closes")
-	if err := d.click(ctx, demoSellerCh, refund, demoSeller, "claim_file", "File reimbursement claim"); err != nil {
+	d.scene("claim")
+	if err := d.click(ctx, demoSellerCh, refund, demoSeller, "claim_file", "btn.claim"); err != nil {
 		return err
 	}
 	if err := d.submit(ctx, demoSeller, "claim_file", [][2]string{
 		{"reason", "late_delivery"},
-		{"justification", "Handed to Colissimo on Friday as promised; the delivery scan shows the parcel delivered on the promised date."},
+		{"justification", d.words.justification},
 		{"tracking", "6A12345678901"}, {"carrier", "Colissimo"}, {"delivery_scan_date", "2026-11-20"},
 		{"photos", "https://photos.acme.example/6A12345678901-scan.jpg"}, {"amount", "39,90"},
 	}, "reason"); err != nil {
@@ -253,7 +302,7 @@ func (d *demoDay) refundScenes(ctx context.Context) error {
 	}
 
 	h.Clock.Advance(15 * time.Minute)
-	d.scene("A parcel lost in transit: the reimbursement policy excludes it, the card points to the carrier")
+	d.scene("lost")
 	if err := d.slash(ctx, demoAgent, demoCS, "refund acme "+lostOrder+" 59,00 lost_in_transit returnless"); err != nil {
 		return err
 	}
@@ -262,7 +311,7 @@ func (d *demoDay) refundScenes(ctx context.Context) error {
 	}
 
 	h.Clock.Advance(2 * time.Hour)
-	d.scene("A returned item reaches the warehouse: the 2-business-day refund clock starts")
+	d.scene("return")
 	if err := d.slash(ctx, demoSeller, demoSellerCh, "return acme "+returnOrder); err != nil {
 		return err
 	}
@@ -275,14 +324,17 @@ func (d *demoDay) refundScenes(ctx context.Context) error {
 	}
 
 	now := h.Clock.Now().In(d.tr.loc)
-	if err := d.sleepUntil(ctx, time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, d.tr.loc)); err != nil {
+	morning := time.Date(now.Year(), now.Month(), now.Day()+1, 9, 0, 0, 0, d.tr.loc)
+	if err := d.sleepUntil(ctx, morning); err != nil {
 		return err
 	}
-	d.scene("Next morning at 09:00, the refund clock reminds the seller")
+	d.scene("morning")
+	// The reminder is the bot's message in the return's thread posted this
+	// morning, in whatever language the bot speaks.
 	reminded := false
 	for _, m := range h.Fake.Thread(demoSellerCh, ret) {
-		if strings.Contains(m.Text, "refund the returned item") {
-			fmt.Fprintf(d.out, "  sfpdesk in the return's thread: %s\n", d.tr.text(m.Text))
+		if m.TS != ret && m.BotID != "" && !m.Time.Before(morning) {
+			fmt.Fprintf(d.out, "  %s\n", d.say("reminder", d.tr.text(m.Text)))
 			reminded = true
 		}
 	}
@@ -293,15 +345,15 @@ func (d *demoDay) refundScenes(ctx context.Context) error {
 	if err := d.sleepUntil(ctx, h.Clock.Now().Add(90*time.Minute)); err != nil {
 		return err
 	}
-	d.scene("The seller refunds the buyer in Seller Central and marks the return refunded, a day early")
-	if err := d.click(ctx, demoSellerCh, ret, demoSeller, "refund_mark", "Mark refunded"); err != nil {
+	d.scene("refunded")
+	if err := d.click(ctx, demoSellerCh, ret, demoSeller, "refund_mark", "btn.refunded"); err != nil {
 		return err
 	}
 	if err := d.submit(ctx, demoSeller, "refund_mark", [][2]string{{"amount", "24,90"}}); err != nil {
 		return err
 	}
 
-	d.scene("The lead looks at what can still be claimed back")
+	d.scene("claims")
 	return d.slash(ctx, demoLead, demoCS, "claims")
 }
 
@@ -367,7 +419,7 @@ func (d *demoDay) submit(ctx context.Context, user, callbackID string, fields []
 		vals[f[0]] = map[string]slack.BlockAction{f[0]: act}
 		typed = append(typed, f[0]+": "+f[1])
 	}
-	fmt.Fprintf(d.out, "  @%s fills the form and submits it:\n      %s\n", d.tr.users[user], strings.Join(typed, "\n      "))
+	fmt.Fprintf(d.out, "  %s\n      %s\n", d.say("fills", d.tr.users[user]), strings.Join(typed, "\n      "))
 	ack, err := d.h.Submit(ctx, viewID, user, vals)
 	if err != nil {
 		return err
@@ -399,13 +451,13 @@ func (d *demoDay) draftScene(ctx context.Context) error {
 	defer hd.Close()
 
 	d.h.Clock.Advance(30 * time.Minute)
-	d.scene("A buyer's question arrives from the helpdesk; the seller asks for a draft")
+	d.scene("intake")
 	body, _ := json.Marshal(map[string]any{
 		"source_id": "helpdesk-4711", "kind": "product_question", "seller": "acme", "asin": "B0ARIA0001",
 		"customer": map[string]any{"name": "Claire Rousseau", "language": "fr"},
-		"body":     "Bonjour, est-ce que cette lampe accepte une ampoule E27 ? Merci d'avance.", "callback_url": hd.URL + "/sfpdesk",
+		"body":     "Bonjour, est-ce que cette lampe accepte une ampoule E27 ? Merci d'avance.", "callback_url": hd.URL + "/sfpdesk", "source_name": "Helpdesk",
 	})
-	fmt.Fprintf(d.out, "  helpdesk: POST /api/v1/contacts — a product question from Claire R., in French\n")
+	fmt.Fprintf(d.out, "  %s\n", d.say("intake"))
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, d.h.URL("/api/v1/contacts"), bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+demoIntakeToken)
 	req.Header.Set("Content-Type", "application/json")
@@ -424,7 +476,7 @@ func (d *demoDay) draftScene(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("the buyer's question never reached #acme-support")
 	}
-	if err := d.click(ctx, demoSellerCh, card, demoSeller, "draft_request", "Draft reply"); err != nil {
+	if err := d.click(ctx, demoSellerCh, card, demoSeller, "draft_request", "btn.draft"); err != nil {
 		return err
 	}
 	if err := d.h.Settle(ctx); err != nil {
@@ -444,18 +496,18 @@ func (d *demoDay) draftScene(ctx context.Context) error {
 	}
 
 	d.h.Clock.Advance(5 * time.Minute)
-	d.scene("The seller fills in the gap the template left and sends the reply")
-	fmt.Fprintf(d.out, "  @%s clicks [Edit and send] on the draft\n", d.tr.users[demoSeller])
+	d.scene("send")
+	fmt.Fprintf(d.out, "  %s\n", d.say("clicks_draft", d.tr.users[demoSeller], bot.T(d.lang, "btn.draft_edit")))
 	if _, err := d.h.Click(ctx, demoSellerCh, draft, demoSeller, "draft_edit"); err != nil {
 		return err
 	}
-	reply := "Bonjour Claire Rousseau, merci pour votre question. Non : la lampe Aria a une LED intégrée de 8 W, elle ne prend pas d'ampoule E27. Cordialement"
+	reply := "Bonjour Claire, merci pour votre question. Non : la lampe Aria a une LED intégrée de 8 W, elle ne prend pas d'ampoule E27. Cordialement"
 	if err := d.submit(ctx, demoSeller, "draft_edit", [][2]string{{"draft", reply}}); err != nil {
 		return err
 	}
 	select {
 	case a := <-answers:
-		fmt.Fprintf(d.out, "  helpdesk received the answer for the buyer: %q\n", a)
+		fmt.Fprintf(d.out, "  %s\n", d.say("received", a))
 	case <-time.After(5 * time.Second):
 		return fmt.Errorf("the helpdesk never received the answer")
 	}

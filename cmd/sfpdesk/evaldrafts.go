@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -52,30 +50,14 @@ func openCatalog(cfg *Config, log *slog.Logger) *prompts.Catalog {
 // (or the templates) and prints the scorecard. It fails only when it
 // cannot run; what the drafts are worth is the table's to say.
 func runEvalDrafts(args []string, getenv func(string) (string, bool), dotenv string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("eval-drafts", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("eval-drafts")
 	templates := fs.Bool("templates", false, "draft from the templates even when a model is configured")
 	model := fs.String("model", "", "the model to evaluate (default OPENAI_MODEL)")
 	questions := fs.String("questions", "", "a JSON Lines file of questions (default the built-in ones)")
 	catalog := fs.String("catalog", "", "a CSV or JSON product file for your own questions (default the built-in one)")
 	verbose := fs.Bool("v", false, "also print every draft")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: sfpdesk eval-drafts [--templates] [--model NAME] [--questions FILE] [--catalog FILE] [-v]\n\n"+
-			"Drafts each evaluation question with the model configured by OPENAI_API_KEY, OPENAI_BASE_URL and\n"+
-			"OPENAI_MODEL (or the templates without a model) and prints the messaging-rule findings, the\n"+
-			"language, the length, the latency and the tokens of every draft, with totals.\n\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "eval-drafts: unexpected %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
 	}
 	cfg, problems := LoadConfig(getenv, dotenv)
 	// Only the model's settings matter here: no Slack token is needed.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -20,6 +18,7 @@ var botScopes = []struct{ name, why string }{
 	{"channels:read", "who is in a public seller channel: only its members see its cases"},
 	{"chat:write", "case cards, reminders, escalations and relayed answers"},
 	{"commands", "the /sfp command and the \"Send to seller\" shortcut"},
+	{"files:write", "the weekly report's chart, uploaded into each seller channel"},
 	{"groups:history", "replies in case threads of private seller channels"},
 	{"groups:read", "who is in a private seller channel: only its members see its cases"},
 	{"im:history", "what people write to sfpdesk in a direct message"},
@@ -27,9 +26,10 @@ var botScopes = []struct{ name, why string }{
 	{"users:read", "names of who asked, took and answered a case"},
 }
 
-// botEvents are the events sfpdesk handles: mentions, and messages in the
-// channels and direct messages it is in (replies in case threads).
-var botEvents = []string{"app_mention", "message.channels", "message.groups", "message.im"}
+// botEvents are the events sfpdesk handles: its App Home opened, mentions,
+// and messages in the channels and direct messages it is in (replies in
+// case threads).
+var botEvents = []string{"app_home_opened", "app_mention", "message.channels", "message.groups", "message.im"}
 
 const (
 	appDescription = "Amazon Seller Fulfilled Prime desk: buyer questions, CS contacts, returns and refunds as Slack cases, on Amazon's clock."
@@ -84,6 +84,14 @@ func Manifest(publicURL string) string {
 	line(1, "bot_user:")
 	kv(2, "display_name", "sfpdesk")
 	kv(2, "always_online", "true")
+	// The Home tab is each person's queue. The Messages tab is where an
+	// agent's direct-message thread with the bot lives (where it cannot post
+	// in their channel); without it Slack tells people that sending messages
+	// to this app is turned off.
+	line(1, "app_home:")
+	kv(2, "home_tab_enabled", "true")
+	kv(2, "messages_tab_enabled", "true")
+	kv(2, "messages_tab_read_only_enabled", "false")
 	line(1, "slash_commands:")
 	line(2, "- command: /sfp")
 	if base != "" {
@@ -156,24 +164,10 @@ func parsePublicURL(s string) (string, error) {
 // runManifest is `sfpdesk manifest [--url https://host]`. It returns the
 // exit code: 0, or 2 for wrong usage.
 func runManifest(args []string, out, errOut io.Writer) int {
-	fs := flag.NewFlagSet("manifest", flag.ContinueOnError)
-	fs.SetOutput(errOut)
+	fs := newFlags("manifest")
 	publicURL := fs.String("url", "", "public `https URL` of sfpdesk for HTTP mode; sets the command, events, interactivity and options URLs and turns Socket Mode off")
-	fs.Usage = func() {
-		fmt.Fprintln(errOut, "usage: sfpdesk manifest [--url https://host]")
-		fmt.Fprintln(errOut, "Prints the Slack app manifest (YAML); with no flags it is slack-manifest.yaml.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(errOut, "sfpdesk manifest: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args, out, errOut, false); !ok {
+		return code
 	}
 	base := ""
 	if *publicURL != "" {

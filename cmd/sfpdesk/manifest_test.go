@@ -42,6 +42,7 @@ func TestManifestFile(t *testing.T) {
 // workspace admin to refuse the app.
 var wantScopes = []string{
 	"app_mentions:read", "channels:history", "channels:join", "channels:read", "chat:write", "commands",
+	"files:write",
 	"groups:history", "groups:read", "im:history", "im:write", "users:read",
 }
 
@@ -60,9 +61,13 @@ func TestManifestSocketMode(t *testing.T) {
 		"settings.org_deploy_enabled":               "false",
 		"settings.socket_mode_enabled":              "true",
 		"settings.token_rotation_enabled":           "false",
-		"settings.event_subscriptions.bot_events[]": "app_mention,message.channels,message.groups,message.im",
+		"settings.event_subscriptions.bot_events[]": "app_home_opened,app_mention,message.channels,message.groups,message.im",
+		"features.app_home.home_tab_enabled":        "true",
 		"oauth_config.scopes.bot[]":                 strings.Join(wantScopes, ","),
 	}
+	// Agents' direct-message threads need the App Home's Messages tab.
+	want["features.app_home.messages_tab_enabled"] = "true"
+	want["features.app_home.messages_tab_read_only_enabled"] = "false"
 	for k, v := range want {
 		if m[k] != v {
 			t.Errorf("%s = %q, want %q", k, m[k], v)
@@ -143,9 +148,8 @@ func TestRunManifest(t *testing.T) {
 		{name: "url with a query", args: []string{"--url", "https://sfpdesk.example.com/?x=1"}, code: 2,
 			errOut: "sfpdesk manifest: --url: \"https://sfpdesk.example.com/?x=1\" has a user, query or fragment: …"},
 		{name: "stray argument", args: []string{"https://sfpdesk.example.com"}, code: 2,
-			errOut: "sfpdesk manifest: unexpected argument \"https://sfpdesk.example.com\"\nusage: sfpdesk manifest [--url https://host]\n…"},
-		{name: "unknown flag", args: []string{"--socket"}, code: 2, errOut: "flag provided but not defined: -socket\n…"},
-		{name: "help", args: []string{"-h"}, code: 0, errOut: "usage: sfpdesk manifest [--url https://host]\n…"},
+			errOut: "sfpdesk manifest: unexpected argument \"https://sfpdesk.example.com\"\nUsage: sfpdesk manifest [--url https://host]\n…"},
+		{name: "unknown flag", args: []string{"--socket"}, code: 2, errOut: "sfpdesk manifest: flag provided but not defined: -socket\n…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -230,3 +230,19 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// An agent who types the buyer's full name in an ask gets the card's rule
+// as every source does: the first name, not the surname.
+func TestAnAsksCardShowsAFirstNameAtMost(t *testing.T) {
+	h := newPrivacyDesk(t, nil)
+	slash(t, h, lea, csChan, "ask acme The customer "+buyerName+" asks whether the XQ-7731 charger fits a 2019 model.")
+	for _, ch := range []string{acmeChan, csChan} {
+		card := rendered(h, lastCard(t, h, ch))
+		if !strings.Contains(card, "Zephyrine") || !strings.Contains(card, "XQ-7731") {
+			t.Fatalf("%s lost the question or the first name:\n%s", ch, card)
+		}
+		if strings.Contains(card, buyerSurname) {
+			t.Errorf("%s shows the surname:\n%s", ch, card)
+		}
+	}
+}

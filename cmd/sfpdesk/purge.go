@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -82,15 +81,15 @@ func stillIn(raw []byte, v string) bool {
 // runPurge erases one buyer's data at once: directly when no bot holds the
 // database, else through the running bot's admin listener.
 func runPurge(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("purge")
 	caseID := fs.String("case", "", "the case, e.g. SFP-1001")
 	orderID := fs.String("order", "", "every case of an order, e.g. 171-1234567-1234567")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
 	}
-	if (*caseID == "") == (*orderID == "") || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: sfpdesk purge --case SFP-1001 | --order 171-1234567-1234567")
+	if (*caseID == "") == (*orderID == "") {
+		fmt.Fprintln(stderr, "sfpdesk purge: give either --case or --order")
+		fs.Usage()
 		return 2
 	}
 	if *caseID != "" {

@@ -21,7 +21,8 @@ func TestSellerCommands(t *testing.T) {
 	}{
 		{"only admins configure", sam, "seller add globex C0PRIV", []string{"Only sfpdesk admins"}},
 		{"a private channel the bot cannot join gets an invitation hint", lea, "seller add globex <#C0PRIV|globex-private> amazon.de", []string{"globex", "amazon.de", "/invite @sfpdesk"}},
-		{"a channel typed as a name gets a hint", lea, "seller add globex #globex", []string{"channel name", "type `#`", "Usage: `/sfp seller add <seller> <#channel> [<marketplace>]`"}},
+		{"a typed channel name no one has gets a hint", lea, "seller add globex #globex", []string{"no channel named `#globex`", "`/invite @sfpdesk`", "typing `#`", "Usage: `/sfp seller add <seller> <#channel> [<marketplace>]`"}},
+		{"a hash alone gets a hint", lea, "seller add globex #", []string{"channel name", "type `#`"}},
 		{"a bad marketplace is named", lea, "seller add globex C0PRIV amazon.xx", []string{"`amazon.xx` is not a marketplace", "amazon.co.uk"}},
 		{"a missing channel is named", lea, "seller add globex", []string{"`channel` is missing", "Example:"}},
 		{"time zone", lea, "seller set acme timezone Europe/Berlin", []string{"timezone is now Europe/Berlin"}},

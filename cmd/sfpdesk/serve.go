@@ -114,6 +114,7 @@ func (m *Main) Open(ctx context.Context) error {
 			RemindBefore: cfg.RemindBefore, QuietHours: cfg.QuietHours, CloseAfter: cfg.CloseAfter,
 			IntakeToken: cfg.IntakeToken, CallbackAllow: cfg.CallbackAllow,
 			ClaimWindow: cfg.ClaimWindow, ClaimRemindBefore: cfg.ClaimRemindBefore, Retention: cfg.Retention,
+			Report: cfg.Report,
 		},
 	}
 	if d := newDrafter(cfg, m.Clock, m.Log); d != nil {
@@ -125,6 +126,11 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Scheduler = &bot.Scheduler{Store: db, Clock: m.Clock, Log: m.Log, Fire: m.App.FireDue, Fired: func(int) { m.Outbox.Notify(); m.App.AfterFire() }, Metrics: m.Metrics}
 	m.App.Due = m.Scheduler
 	m.Outbox.Rescue = m.App.Rescue
+	m.Outbox.Do, m.Outbox.Delivered = m.App.DoOutbox, m.App.Delivered
+	if err := m.App.ScheduleReports(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("scheduling the weekly reports: %v", err)
+	}
 	m.Callbacks = &bot.Callbacks{
 		Store: db, Clock: m.Clock, Log: m.Log, Token: cfg.IntakeToken, Allow: cfg.CallbackAllow,
 		Users: m.Slack, Outbox: m.Outbox, Lang: cfg.Lang, Metrics: m.Metrics,
@@ -307,6 +313,7 @@ func (m *Main) adminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics.Registry, promhttp.HandlerOpts{}))
 	mux.HandleFunc("POST /admin/purge", m.adminPurge)
+	mux.HandleFunc("GET /admin/report", m.adminReport)
 	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="sfpdesk.db"`)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/bot/fakeslack"
 )
 
@@ -17,6 +18,22 @@ type transcript struct {
 	users    map[string]string // id → name
 	channels map[string]string // id → name
 	loc      *time.Location
+	lang     string // the bot's, for dates as Slack shows them
+	// sceneDay and lineDay are the days last shown, so that a time is
+	// shown with its day where the day changes.
+	sceneDay, lineDay string
+}
+
+// when is t's time of day, with the day before it where the day is not
+// the one last shown through last.
+func (t *transcript) when(at time.Time, last *string) string {
+	at = at.In(t.loc)
+	day := bot.Day(at, t.lang)
+	if day == *last {
+		return at.Format("15:04")
+	}
+	*last = day
+	return bot.DayTime(at, t.lang)
 }
 
 var (
@@ -41,7 +58,7 @@ var (
 func (t *transcript) text(s string) string {
 	s = dateTagRe.ReplaceAllStringFunc(s, func(m string) string {
 		sec, _ := strconv.ParseInt(dateTagRe.FindStringSubmatch(m)[1], 10, 64)
-		return time.Unix(sec, 0).In(t.loc).Format("Mon 2 Jan 15:04")
+		return bot.DayTime(time.Unix(sec, 0).In(t.loc), t.lang)
 	})
 	s = userRe.ReplaceAllStringFunc(s, func(m string) string {
 		id := userRe.FindStringSubmatch(m)[1]
@@ -93,9 +110,15 @@ func (t *transcript) blocks(raw json.RawMessage, fallback string) []string {
 			if b.Text != nil {
 				out = append(out, strings.Split(t.text(b.Text.Text), "\n")...)
 			}
+			// Slack shows a field's label above its value; on one line they
+			// take the colon of the language.
+			colon := ": "
+			if t.lang == bot.LangFR {
+				colon = "\u202f: "
+			}
 			var fs []string
 			for _, f := range b.Fields {
-				fs = append(fs, strings.ReplaceAll(t.text(f.Text), "\n", ": "))
+				fs = append(fs, strings.ReplaceAll(t.text(f.Text), "\n", colon))
 			}
 			if len(fs) > 0 {
 				out = append(out, strings.Join(fs, " · "))
@@ -132,6 +155,7 @@ func (t *transcript) blocks(raw json.RawMessage, fallback string) []string {
 func (t *transcript) channel(fake *fakeslack.Server, id string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#%s\n", t.channels[id])
+	t.lineDay = ""
 	msgs := fake.Messages(id)
 	if len(msgs) == 0 {
 		b.WriteString("  (nothing)\n")
@@ -159,7 +183,7 @@ func (t *transcript) message(b *strings.Builder, m fakeslack.Message, indent str
 	}
 	lines := t.blocks(m.Blocks, m.Text)
 	pad := strings.Repeat(" ", len([]rune(indent)))
-	fmt.Fprintf(b, "%s%s %s: %s\n", indent, m.Time.In(t.loc).Format("15:04"), who, first(lines))
+	fmt.Fprintf(b, "%s%s %s: %s\n", indent, t.when(m.Time, &t.lineDay), who, first(lines))
 	for _, l := range rest(lines) {
 		fmt.Fprintf(b, "%s      %s\n", pad, l)
 	}
@@ -169,7 +193,7 @@ func (t *transcript) message(b *strings.Builder, m fakeslack.Message, indent str
 func (t *transcript) ephemeral(to, text string, blocks json.RawMessage) string {
 	lines := t.blocks(blocks, text)
 	var b strings.Builder
-	fmt.Fprintf(&b, "  (only @%s sees this) %s\n", t.users[to], first(lines))
+	fmt.Fprintf(&b, "  %s %s\n", bot.T(t.lang, "demo.only_sees", t.users[to]), first(lines))
 	for _, l := range rest(lines) {
 		fmt.Fprintf(&b, "      %s\n", l)
 	}

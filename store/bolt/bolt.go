@@ -58,8 +58,14 @@ func Open(path string, opts *Options) (*DB, error) {
 	d := &DB{path: path, opts: bo, db: bdb}
 	if !o.ReadOnly {
 		err := bdb.Update(func(btx *bbolt.Tx) error {
+			backfill := btx.Bucket(bCases) != nil && btx.Bucket(bReceived) == nil
 			if err := createBuckets(btx); err != nil {
 				return err
+			}
+			if backfill {
+				if err := indexReceived(btx); err != nil {
+					return err
+				}
 			}
 			d.nums.next = nextCaseNumber(btx)
 			return nil
@@ -206,7 +212,7 @@ func (d *DB) Check() error {
 // that dst is never half-written.
 func BackupFile(src, dst string, force bool) (int64, error) {
 	if _, err := os.Stat(src); err != nil {
-		return 0, fmt.Errorf("backup: %w", err)
+		return 0, err
 	}
 	db, err := Open(src, &Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
 	if err != nil {

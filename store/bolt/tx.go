@@ -31,11 +31,29 @@ var (
 	bOutbox      = []byte("outbox")          // id(8) → message (encodeOutbox)
 	bOutboxQueue = []byte("outbox_queue")    // channel \x00 id(8) → ∅ (pending only)
 	bOutboxCase  = []byte("idx_outbox_case") // case \x00 id(8) → ∅
+	bReceived    = []byte("idx_received")    // seller \x00 received(8) number(8) → summary
 
 	kNextCase = []byte("next_case")
 )
 
-var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bCarrierByOrder, bClaimOpen}
+var allBuckets = [][]byte{bMeta, bCases, bEvents, bByOrder, bByMessage, bOpen, bSellers, bSeen, bDue, bDueByCase, bOutbox, bOutboxQueue, bOutboxCase, bCallbacks, bCallbackQueue, bCallbackByCase, bClaims, bClaimByOrder, bCarrierByOrder, bClaimOpen, bReceived}
+
+// indexReceived builds the index by seller and received time over the
+// cases of a file written before it existed.
+func indexReceived(btx *bbolt.Tx) error {
+	idx, events := btx.Bucket(bReceived), btx.Bucket(bEvents).Cursor()
+	return btx.Bucket(bCases).ForEach(func(k, v []byte) error {
+		if len(k) != 8 {
+			return fmt.Errorf("case key %x: not a number", k)
+		}
+		n := binary.BigEndian.Uint64(k)
+		c, _, err := decodeCase(n, v, events)
+		if err != nil {
+			return err
+		}
+		return idx.Put(receivedKey(c.Seller, c.ReceivedAt, n), encodeSummary(sfp.SummaryOf(c)))
+	})
+}
 
 func createBuckets(btx *bbolt.Tx) error {
 	for _, b := range allBuckets {
@@ -63,11 +81,12 @@ type indexed struct {
 	orderID, seller string
 	refs            [2]sfp.MessageRef
 	open            bool
+	received        time.Time
 	events          int
 }
 
 func indexedOf(c *sfp.Case, events int) *indexed {
-	return &indexed{orderID: c.OrderID, seller: c.Seller, refs: [2]sfp.MessageRef{c.Card, c.CSThread}, open: c.State.IsOpen(), events: events}
+	return &indexed{orderID: c.OrderID, seller: c.Seller, refs: [2]sfp.MessageRef{c.Card, c.CSThread}, open: c.State.IsOpen(), received: c.ReceivedAt, events: events}
 }
 
 func (t *tx) remember(n uint64, ix *indexed) {
@@ -227,7 +246,8 @@ func (t *tx) PutCase(c *sfp.Case) error {
 	// what it has and the stored one had not. An entry already there is
 	// not written again: each write dirties a page the commit must write.
 	now := indexedOf(c, len(c.Events))
-	if old == nil {
+	isNew := old == nil
+	if isNew {
 		old = &indexed{}
 	}
 	if old.orderID != now.orderID {
@@ -266,8 +286,40 @@ func (t *tx) PutCase(c *sfp.Case) error {
 			return err
 		}
 	}
+	// The summary changes with nearly every write; it is written only
+	// when its bytes do.
+	rk := receivedKey(now.seller, now.received, c.Number)
+	if !isNew && (old.seller != now.seller || !old.received.Equal(now.received)) {
+		if err := t.bucket(bReceived).Delete(receivedKey(old.seller, old.received, c.Number)); err != nil {
+			return err
+		}
+	}
+	sum := encodeSummary(sfp.SummaryOf(c))
+	if !bytes.Equal(t.bucket(bReceived).Get(rk), sum) {
+		if err := t.bucket(bReceived).Put(rk, sum); err != nil {
+			return err
+		}
+	}
 	t.remember(c.Number, now)
 	return nil
+}
+
+// receivedKey orders a seller's cases by the time their clock started,
+// then by number; its value is the case's summary (summary.go).
+func receivedKey(seller string, at time.Time, n uint64) []byte {
+	k := make([]byte, 0, len(seller)+17)
+	k = append(append(k, seller...), 0)
+	k = append(k, u64(receivedNanos(at))...)
+	return append(k, u64(n)...)
+}
+
+// receivedNanos clamps times outside what a key can order (before 1970,
+// or the zero time) to 0.
+func receivedNanos(at time.Time) uint64 {
+	if at.IsZero() || at.UnixNano() < 0 {
+		return 0
+	}
+	return uint64(at.UnixNano())
 }
 
 func (t *tx) CasesByOrder(orderID string) ([]*sfp.Case, error) {
@@ -324,6 +376,56 @@ func (t *tx) OpenCounts() (map[string]int, error) {
 		}
 	}
 	return out, nil
+}
+
+func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(sfp.Summary) bool) error {
+	b := t.bucket(bReceived)
+	if b == nil {
+		// A file from before the index, opened read-only: nothing built
+		// it yet, so read every case.
+		return t.ForEachCase(func(c *sfp.Case) bool {
+			if (seller != "" && c.Seller != seller) || c.ReceivedAt.Before(from) || !c.ReceivedAt.Before(to) {
+				return true
+			}
+			return fn(sfp.SummaryOf(c))
+		})
+	}
+	if !from.Before(to) {
+		return nil
+	}
+	lo, hi := receivedNanos(from), receivedNanos(to)
+	c := b.Cursor()
+	name := []byte(seller)
+	for {
+		// One seller's range at a time; with seller "" the first key at or
+		// after name \x01 is the next seller's, and a seek jumps to it.
+		k, v := c.Seek(append(append(bytes.Clone(name), 0), u64(lo)...))
+		for ; k != nil; k, v = c.Next() {
+			i := len(k) - 17
+			if i < 0 || k[i] != 0 || !bytes.Equal(k[:i], name) || binary.BigEndian.Uint64(k[i+1:i+9]) >= hi {
+				break
+			}
+			sum, err := decodeSummary(v)
+			if err != nil {
+				return fmt.Errorf("case %d: %w", binary.BigEndian.Uint64(k[i+9:]), err)
+			}
+			if !fn(sum) {
+				return nil
+			}
+		}
+		if seller != "" {
+			return nil
+		}
+		k, _ = c.Seek(append(bytes.Clone(name), 1))
+		if k == nil {
+			return nil
+		}
+		i := len(k) - 17
+		if i < 0 || k[i] != 0 {
+			return fmt.Errorf("received key %x: malformed", k)
+		}
+		name = bytes.Clone(k[:i])
+	}
 }
 
 func sortCases(cs []*sfp.Case) {

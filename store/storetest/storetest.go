@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"indexes follow a case changed several times in one transaction", testIndexesFollowChanges},
 		{"a failing batch function fails alone", testBatchFailsAlone},
 		{"a case's history grows across transactions and reads back whole", testHistory},
+		{"cases by seller and received time follow the case", testCasesReceived},
 		{"backup is a readable stream", testBackup},
 		{"closed store refuses work", testClosed},
 		{"a remembered value is replaced, and kept when its transaction fails", testSeenReplaced},
