@@ -563,4 +563,9 @@ var catalogEN = map[string]string{
 	"mail.no_smtp":                    ":x: Not sent to the buyer: this seller has no SMTP server (SFPDESK_SMTP). Answer in Seller Central.",
 	"btn.no_response_seller_central":  "No response needed in Seller Central",
 	"card.reply_hint.email":           ":speech_balloon: Reply in this thread: your reply goes to the buyer by e-mail. Start with `//` to keep a note internal.",
+	"demo.scene.mail_arrives":         "A buyer writes through Amazon: the message reaches acme's mailbox and becomes a card",
+	"demo.scene.mail_reply":           "The seller answers in the card's thread: the reply goes to the buyer by e-mail",
+	"demo.scene.mail_refund":          "Amazon's refund notice arrives by e-mail: a refund case, with its claim window",
+	"demo.mail_arrives":               "mailbox: a message from \"Claire - Amazon Marketplace\" about order %s",
+	"demo.mail_smtp":                  "SMTP: from %s to %s…@marketplace.amazon.fr, %q",
 }

@@ -561,4 +561,9 @@ var catalogFR = map[string]string{
 	"mail.no_smtp":                    ":x: Non envoyé à l'acheteur : ce vendeur n'a pas de serveur SMTP (SFPDESK_SMTP). Répondez dans Seller Central.",
 	"btn.no_response_seller_central":  "Aucune réponse (Seller Central)",
 	"card.reply_hint.email":           ":speech_balloon: Répondez dans ce fil : votre réponse part à l'acheteur par e-mail. Commencez par `//` pour une note interne.",
+	"demo.scene.mail_arrives":         "Une acheteuse écrit par Amazon : le message arrive dans la boîte mail d'acme et devient une carte",
+	"demo.scene.mail_reply":           "Le vendeur répond dans le fil de la carte : la réponse part à l'acheteuse par e-mail",
+	"demo.scene.mail_refund":          "L'avis de remboursement d'Amazon arrive par e-mail : un dossier de remboursement, avec son délai de réclamation",
+	"demo.mail_arrives":               "boîte mail : un message de « Claire - Amazon Marketplace » sur la commande %s",
+	"demo.mail_smtp":                  "SMTP : de %s à %s…@marketplace.amazon.fr, %q",
 }

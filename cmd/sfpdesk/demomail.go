@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"mime"
 	netmail "net/mail"
-	"strings"
 	"time"
 
+	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/mail"
 	"github.com/sfpdesk/sfpdesk/mail/mailtest"
 )
@@ -86,8 +86,8 @@ const (
 func (d *demoDay) mailScenes(ctx context.Context, m *demoMail) error {
 	h := d.h
 	h.Clock.Advance(20 * time.Minute)
-	d.scene("A buyer writes through Amazon: the message reaches acme's mailbox and becomes a card")
-	fmt.Fprintf(d.out, "  mailbox: a message from \"Claire - Amazon Marketplace\" about order 171-5550999-1234567\n")
+	d.scene("mail_arrives")
+	fmt.Fprintf(d.out, "  %s\n", d.say("mail_arrives", "171-5550999-1234567"))
 	before := len(h.Fake.Messages(demoSellerCh))
 	if err := m.in.Deliver([]byte(demoBuyerMail), h.Clock.Now()); err != nil {
 		return err
@@ -104,7 +104,7 @@ func (d *demoDay) mailScenes(ctx context.Context, m *demoMail) error {
 	}
 
 	h.Clock.Advance(10 * time.Minute)
-	d.scene("The seller answers in the card's thread: the reply goes to the buyer by e-mail")
+	d.scene("mail_reply")
 	d.reply(demoSellerCh, demoSeller, "Bonjour Claire, votre lampe est partie ce matin avec Colissimo, suivi 6A123456789. Bonne journée !", card)
 	if err := d.waitFor(ctx, "the reply by SMTP", func() bool { return len(m.out.Accepted()) > 0 }); err != nil {
 		return err
@@ -114,10 +114,10 @@ func (d *demoDay) mailScenes(ctx context.Context, m *demoMail) error {
 	if msg, err := netmail.ReadMessage(bytes.NewReader(sent.Raw)); err == nil {
 		subject, _ = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
 	}
-	fmt.Fprintf(d.out, "  SMTP: from %s to %s…@marketplace.amazon.fr, %q\n", sent.From, sent.To[:4], subject)
+	fmt.Fprintf(d.out, "  %s\n", d.say("mail_smtp", sent.From, sent.To[:4], subject))
 	if err := d.waitFor(ctx, "the thread's word on the reply", func() bool {
 		for _, msg := range h.Fake.Thread(demoSellerCh, card) {
-			if strings.Contains(msg.Text, "by e-mail") {
+			if msg.Text == bot.T(d.lang, "mail.sent") {
 				return true
 			}
 		}
@@ -130,7 +130,7 @@ func (d *demoDay) mailScenes(ctx context.Context, m *demoMail) error {
 	}
 
 	h.Clock.Advance(30 * time.Minute)
-	d.scene("Amazon's refund notice arrives by e-mail: a refund case, with its claim window")
+	d.scene("mail_refund")
 	before = len(h.Fake.Messages(demoSellerCh))
 	if err := m.in.Deliver([]byte(demoRefundMail), h.Clock.Now()); err != nil {
 		return err
