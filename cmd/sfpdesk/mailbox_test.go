@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfpdesk/sfpdesk/bot"
 	"github.com/sfpdesk/sfpdesk/bot/fakeslack"
 	"github.com/sfpdesk/sfpdesk/mail"
 	"github.com/sfpdesk/sfpdesk/mail/mailtest"
@@ -100,9 +101,10 @@ func TestMailboxEndToEnd(t *testing.T) {
 	if sent.To != "8xk2m4q9z3r7w1t@marketplace.amazon.fr" || sent.From != mailUser || !bytes.Contains(sent.Raw, []byte("Subject: Re: ")) {
 		t.Errorf("mail %s → %s:\n%s", sent.From, sent.To, sent.Raw)
 	}
+	sentText := bot.T(h.Main.Config.Lang, "mail.sent")
 	waitReady("the thread to say so", func() bool {
 		for _, m := range h.Fake.Thread("C0ACME", card.TS) {
-			if strings.Contains(m.Text, "by e-mail") || strings.Contains(m.Text, "par e-mail") {
+			if m.Text == sentText {
 				return true
 			}
 		}
