@@ -183,7 +183,7 @@ func (a *App) Purge(ctx context.Context, caseID, orderID, by string) (PurgeResul
 	a.init()
 	var res PurgeResult
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
-		res.Cases = nil
+		res.Cases, res.Erased = nil, nil
 		var cases []*sfp.Case
 		switch {
 		case caseID != "":
