@@ -192,12 +192,32 @@ func (d *DB) migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, string(sql)); err != nil {
 				return fmt.Errorf("migration %s: %w", s.name, err)
 			}
+			if err := d.afterMigration(ctx, tx, s.version); err != nil {
+				return fmt.Errorf("migration %s: %w", s.name, err)
+			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, s.version, s.name); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// goMigrations are the steps, by version, that a migration needs done in
+// Go, in its transaction: what SQL cannot derive.
+var goMigrations = map[int]func(*tx) error{
+	3: (*tx).fillSummaries,
+}
+
+func (d *DB) afterMigration(ctx context.Context, q querier, version int) error {
+	step := goMigrations[version]
+	if step == nil {
+		return nil
+	}
+	// The migration's transaction is open already: the steps read and
+	// write through it, as a read-only tx that queues its writes.
+	t := &tx{ctx: ctx, q: q, db: d, pending: &pgx.Batch{}}
+	return firstErr(step(t), t.send(nil, ""))
 }
 
 // Close closes the pool; transactions under way finish first.

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -78,6 +79,9 @@ type storedCase struct {
 	// created: the case is new in this transaction. Its due entries are
 	// then all in newDue, and DueForCase need not look (and lock).
 	created bool
+	// summary is the case's summary as stored, nil when unknown: it
+	// changes with nearly every write, but not with every one.
+	summary []byte
 }
 
 func (t *tx) remember(n uint64, sc storedCase) {
@@ -264,7 +268,7 @@ func (t *tx) readEvents(cases []*sfp.Case) error {
 	}
 	if t.writable {
 		for _, c := range cases {
-			t.remember(c.Number, storedCase{events: len(c.Events), refs: messageRefs(c)})
+			t.remember(c.Number, storedCase{events: len(c.Events), refs: messageRefs(c), summary: store.EncodeSummary(sfp.SummaryOf(c))})
 		}
 	}
 	return nil
@@ -385,13 +389,41 @@ func (t *tx) PutCase(c *sfp.Case) error {
 		}
 		b.Queue(insert, num, seqs, ats, nanos, offsets, types, bys, details)
 	}
+	sum := store.EncodeSummary(sfp.SummaryOf(c))
+	if !bytes.Equal(sum, prev.summary) {
+		queueSummary(b, num, c, sum, !prev.fresh)
+	}
 	if b.Len() >= maxPending {
 		if err := t.send(nil, ""); err != nil {
 			return err
 		}
 	}
-	t.remember(c.Number, storedCase{events: len(c.Events), refs: refs, created: prev.fresh || prev.created})
+	t.remember(c.Number, storedCase{events: len(c.Events), refs: refs, created: prev.fresh || prev.created, summary: sum})
 	return nil
+}
+
+// queueSummary writes the row of c in the index by received time; replace
+// is unset for a case that has none yet (see storedCase).
+func queueSummary(b *pgx.Batch, num int64, c *sfp.Case, sum []byte, replace bool) {
+	insert := `INSERT INTO case_summaries (number, seller, received_at, summary) VALUES ($1, $2, $3, $4)`
+	if replace {
+		insert += ` ON CONFLICT (number) DO UPDATE SET seller = excluded.seller, received_at = excluded.received_at, summary = excluded.summary`
+	}
+	b.Queue(insert, num, c.Seller, c.ReceivedAt, sum)
+}
+
+// fillSummaries writes the summary of every case stored before the index
+// by received time was (migration 0003).
+func (t *tx) fillSummaries() error {
+	var err error
+	ferr := t.ForEachCase(func(c *sfp.Case) bool {
+		queueSummary(t.pending, int64(c.Number), c, store.EncodeSummary(sfp.SummaryOf(c)), false)
+		if t.pending.Len() >= maxPending {
+			err = t.send(nil, "")
+		}
+		return err == nil
+	})
+	return firstErr(err, ferr)
 }
 
 func (t *tx) CasesByOrder(orderID string) ([]*sfp.Case, error) {
@@ -449,6 +481,84 @@ func (t *tx) ForEachCase(fn func(*sfp.Case) bool) error {
 			return nil
 		}
 		after = int64(cs[len(cs)-1].Number)
+	}
+}
+
+// receivedChunk is how many summaries CasesReceived reads at a time.
+const receivedChunk = 2048
+
+func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(sfp.Summary) bool) error {
+	if !from.Before(to) {
+		return nil
+	}
+	sellers := []string{seller}
+	if seller == "" {
+		// Every seller's range apart, as with one: the sellers come from
+		// the index itself, each found by one step down it.
+		sellers = nil
+		err := t.rows(func(r pgx.Rows) error {
+			var name string
+			if err := r.Scan(&name); err != nil {
+				return err
+			}
+			sellers = append(sellers, name)
+			return nil
+		}, `WITH RECURSIVE s (seller) AS (
+				SELECT min(seller) FROM case_summaries
+				UNION ALL
+				SELECT (SELECT min(seller) FROM case_summaries WHERE seller > s.seller) FROM s WHERE s.seller IS NOT NULL)
+			SELECT seller FROM s WHERE seller IS NOT NULL`)
+		if err != nil {
+			return err
+		}
+	}
+	for _, name := range sellers {
+		if more, err := t.sellerReceived(name, from, to, fn); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// sellerReceived visits one seller's summaries in [from, to), a chunk at a
+// time; false when fn asked to stop. fn runs once a chunk is read, so that
+// it may use the transaction. The column keeps microseconds: the query's
+// bounds take in the microseconds from and to fall in, and the summary's
+// own time, to the nanosecond, decides.
+func (t *tx) sellerReceived(seller string, from, to time.Time, fn func(sfp.Summary) bool) (bool, error) {
+	afterAt, afterNum := from, int64(-1)
+	chunk := make([]sfp.Summary, 0, 64)
+	for {
+		n := 0
+		chunk = chunk[:0]
+		err := t.rows(func(r pgx.Rows) error {
+			var v []byte
+			if err := r.Scan(&afterNum, &afterAt, &v); err != nil {
+				return err
+			}
+			n++
+			s, err := store.DecodeSummary(v)
+			if err != nil {
+				return fmt.Errorf("summary of case %d: %w", afterNum, err)
+			}
+			if !s.ReceivedAt.Before(from) && s.ReceivedAt.Before(to) {
+				chunk = append(chunk, s)
+			}
+			return nil
+		}, `SELECT number, received_at, summary FROM case_summaries
+			WHERE seller = $1 AND (received_at, number) > ($2, $3) AND received_at <= $4
+			ORDER BY received_at, number LIMIT $5`, seller, afterAt, afterNum, to, receivedChunk)
+		if err != nil {
+			return false, err
+		}
+		for _, s := range chunk {
+			if !fn(s) {
+				return false, nil
+			}
+		}
+		if n < receivedChunk {
+			return true, nil
+		}
 	}
 }
 
@@ -875,8 +985,9 @@ func (t *tx) PutClaim(cl *sfp.Claim) error {
 	conflict := fmt.Errorf("put claim %s on order %s: %w", cl.ID, cl.OrderID, store.ErrConflict)
 	// Looking first keeps the transaction usable after a refusal; the
 	// constraint holds the rule against a concurrent writer.
+	typ := claimType(cl)
 	var other int64
-	found, err := t.one(`SELECT number FROM claims WHERE order_id = $1`, []any{cl.OrderID}, &other)
+	found, err := t.one(`SELECT number FROM claims WHERE order_id = $1 AND type = $2`, []any{cl.OrderID, typ}, &other)
 	if err != nil {
 		return err
 	}
@@ -887,18 +998,32 @@ func (t *tx) PutClaim(cl *sfp.Claim) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec(`INSERT INTO claims (number, order_id, seller, is_open, data) VALUES ($1, $2, $3, $4, $5::json)
-		ON CONFLICT (number) DO UPDATE SET order_id = excluded.order_id, seller = excluded.seller, is_open = excluded.is_open, data = excluded.data`,
-		int64(cl.Number), cl.OrderID, cl.Seller, cl.IsOpen(), string(data))
+	_, err = t.exec(`INSERT INTO claims (number, order_id, type, seller, is_open, data) VALUES ($1, $2, $3, $4, $5, $6::json)
+		ON CONFLICT (number) DO UPDATE SET order_id = excluded.order_id, type = excluded.type, seller = excluded.seller,
+			is_open = excluded.is_open, data = excluded.data`,
+		int64(cl.Number), cl.OrderID, typ, cl.Seller, cl.IsOpen(), string(data))
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "claims_one_per_order" {
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "claims_one_per_order_and_type" {
 		return conflict
 	}
 	return err
 }
 
+// claimType is the type column of cl: a claim stored without a type is a
+// reimbursement claim.
+func claimType(cl *sfp.Claim) string {
+	if cl.Type == sfp.ClaimTypeCarrier {
+		return sfp.ClaimTypeCarrier
+	}
+	return sfp.ClaimTypeReimbursement
+}
+
 func (t *tx) ClaimByOrder(orderID string) (*sfp.Claim, error) {
-	return t.oneClaim(`SELECT data::text FROM claims WHERE order_id = $1`, orderID)
+	return t.oneClaim(`SELECT data::text FROM claims WHERE order_id = $1 AND type = 'reimbursement'`, orderID)
+}
+
+func (t *tx) ClaimsByOrder(orderID string) ([]*sfp.Claim, error) {
+	return t.claims(`SELECT data::text FROM claims WHERE order_id = $1 ORDER BY type = 'carrier', number`, orderID)
 }
 
 func (t *tx) OpenClaims(seller string) ([]*sfp.Claim, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +55,8 @@ func Move(t *testing.T, from, to Opener) {
 			if err != nil || cb <= 1 {
 				t.Errorf("next callback id after a move = %d, %v; want more than 1", cb, err)
 			}
-			if n, err := tx.NextClaimNumber(); err != nil || n != 1002 {
-				t.Errorf("next claim number after a move = %d, %v; want 1002", n, err)
+			if n, err := tx.NextClaimNumber(); err != nil || n != 1003 {
+				t.Errorf("next claim number after a move = %d, %v; want 1003", n, err)
 			}
 			return nil
 		})
@@ -66,13 +67,14 @@ func Move(t *testing.T, from, to Opener) {
 }
 
 // Fill writes one of everything a store keeps: cases with histories and
-// every index, sellers, seen keys, due entries, outbox messages pending and
-// sent, a callback and a claim.
+// every index (the summaries by received time among them), sellers with a
+// region, seen keys, due entries, outbox messages pending and sent, a
+// callback, and an order's reimbursement claim with its carrier claim.
 func Fill(t *testing.T, s store.Store) {
 	t.Helper()
 	at := time.Date(2026, 11, 2, 10, 0, 0, 123456789, time.FixedZone("CET", 3600))
 	err := s.Update(ctx, func(tx store.Tx) error {
-		tx.PutSeller(&sfp.Seller{Name: "acme", Lang: "en", Routes: []sfp.Route{{Seller: "acme", Channel: "C0ACME"}}})
+		tx.PutSeller(&sfp.Seller{Name: "acme", Lang: "en", Region: "DE-BY", Routes: []sfp.Route{{Seller: "acme", Channel: "C0ACME"}}})
 		for i, seller := range []string{"acme", "bolt", "acme"} {
 			c := newCase(t, tx, seller)
 			c.OrderID = fmt.Sprintf("171-0000000-000000%d", i)
@@ -80,12 +82,22 @@ func Fill(t *testing.T, s store.Store) {
 			c.Body = "Où est mon colis ?"
 			c.ReceivedAt = at
 			c.Card = sfp.MessageRef{Channel: "C0ACME", TS: fmt.Sprintf("1700000000.00010%d", i), OutboxID: uint64(i + 1)}
-			if i == 1 {
-				c.State = sfp.StateClosed
-				c.CSThread = sfp.MessageRef{Channel: "C0AGENT", TS: "1700000000.000900"}
-			}
 			c.AddEvent(at, sfp.EventCreated, "U1", "")
 			c.AddEvent(at.Add(time.Minute), sfp.EventReply, "U2", "détail \x00")
+			switch i {
+			case 0:
+				// A refund with its claim filed: the summary carries both.
+				c.Kind = sfp.KindRefundNotice
+				c.Refund = &sfp.Refund{Amount: sfp.Money{Minor: 3990, Currency: "EUR"}, AToZClaim: true}
+				c.Claim = &sfp.Claim{ID: "CLM-1001", Status: string(sfp.ClaimFiled), Amount: sfp.Money{Minor: 3990, Currency: "EUR"},
+					History: []sfp.ClaimChange{{At: at.Add(time.Hour), Status: string(sfp.ClaimFiled)}}}
+			case 1:
+				c.State = sfp.StateClosed
+				c.CSThread = sfp.MessageRef{Channel: "C0AGENT", TS: "1700000000.000900"}
+			case 2:
+				due, answered := at.Add(24*time.Hour), at.Add(time.Minute)
+				c.State, c.DueAt, c.AnsweredAt = sfp.StateAnswered, &due, &answered
+			}
 			if err := tx.PutCase(c); err != nil {
 				return err
 			}
@@ -102,12 +114,21 @@ func Fill(t *testing.T, s store.Store) {
 		tx.Remember(store.SeenEvent, "Ev1", "", at)
 		tx.Remember(store.SeenSourceID, "tok/src-1", "SFP-1001", at)
 		tx.EnqueueCallback(&store.Callback{DeliveryID: "dlv_1", CaseID: "SFP-1001", URL: "https://helpdesk.example/cb", Type: "answer", Answer: "Bonjour", ByID: "U1", AnsweredAt: at, CreatedAt: at, NotBefore: at})
-		n, err := tx.NextClaimNumber()
-		if err != nil {
-			return err
+		// The carrier claim first, so that it has the lower number: a
+		// store that keeps one claim per order, or lists an order's claims
+		// by number, shows it.
+		for _, typ := range []string{sfp.ClaimTypeCarrier, sfp.ClaimTypeReimbursement} {
+			n, err := tx.NextClaimNumber()
+			if err != nil {
+				return err
+			}
+			err = tx.PutClaim(&sfp.Claim{ID: sfp.ClaimID(n), Number: n, CaseID: "SFP-1001", Seller: "acme", OrderID: "171-0000000-0000000",
+				Type: typ, Status: string(sfp.ClaimFiled), Amount: sfp.Money{Minor: 3990, Currency: "EUR"}})
+			if err != nil {
+				return err
+			}
 		}
-		return tx.PutClaim(&sfp.Claim{ID: sfp.ClaimID(n), Number: n, CaseID: "SFP-1001", Seller: "acme", OrderID: "171-0000000-0000000",
-			Type: sfp.ClaimTypeReimbursement, Status: string(sfp.ClaimFiled), Amount: sfp.Money{Minor: 3990, Currency: "EUR"}})
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -115,11 +136,17 @@ func Fill(t *testing.T, s store.Store) {
 }
 
 // Records is everything s holds, a JSON line a record, for comparing two
-// stores. Seen keys' times are kept to the microsecond.
+// stores, then what its indexes derived from the records say: each
+// order's claims, and the summaries by received time. Seen keys' times
+// are kept to the microsecond.
 func Records(t *testing.T, s store.Store) string {
 	t.Helper()
 	var b strings.Builder
+	var orders []string
 	err := s.(store.Exporter).Export(ctx, func(r store.Record) error {
+		if r.Claim != nil && !slices.Contains(orders, r.Claim.OrderID) {
+			orders = append(orders, r.Claim.OrderID)
+		}
 		if r.Seen != nil {
 			k := *r.Seen
 			k.At = k.At.UTC().Truncate(time.Microsecond)
@@ -129,6 +156,33 @@ func Records(t *testing.T, s store.Store) string {
 		b.Write(v)
 		b.WriteByte('\n')
 		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.View(ctx, func(tx store.Tx) error {
+		for _, o := range orders {
+			cls, err := tx.ClaimsByOrder(o)
+			if err != nil {
+				return err
+			}
+			reimbursement, err := tx.ClaimByOrder(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "claims of order %s: %s, the reimbursement claim %s\n", o, claimIDs(cls, nil), reimbursement.ID)
+		}
+		return tx.CasesReceived("", time.Time{}, time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC), func(sum sfp.Summary) bool {
+			for _, at := range []*time.Time{&sum.ReceivedAt, &sum.DueAt, &sum.AnsweredAt, &sum.Claim.FiledAt, &sum.Claim.SettledAt} {
+				*at = at.UTC()
+			}
+			v, err := json.Marshal(sum)
+			if err != nil {
+				t.Error(err)
+			}
+			fmt.Fprintf(&b, "summary %s\n", v)
+			return true
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
