@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfpdesk/sfpdesk/report"
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 	"github.com/sfpdesk/sfpdesk/store/bolt"
@@ -300,5 +301,83 @@ func TestServeWithoutPostgresIsOneClearLine(t *testing.T) {
 	out := strings.TrimSpace(stderr.String())
 	if code != 1 || strings.Count(out, "\n") != 0 || !strings.Contains(out, "cannot open database postgres://sfp:xxxxx@127.0.0.1:1/sfpdesk") || strings.Contains(out, "s3cret") {
 		t.Errorf("exit %d, stderr %q", code, out)
+	}
+}
+
+// sfpdesk report on PostgreSQL reads the database itself while the bot
+// runs, and draws the chart the bot draws, from the index by received
+// time.
+func TestReportOnPostgres(t *testing.T) {
+	h := newPostgresDesk(t)
+	err := h.Main.Store.Update(ctx, func(tx store.Tx) error {
+		for i, answered := range []time.Duration{40 * time.Minute, 0, 3 * time.Hour} {
+			n, err := tx.NextCaseNumber()
+			if err != nil {
+				return err
+			}
+			received := monday.Add(-7*24*time.Hour + time.Duration(i)*time.Hour)
+			due := received.Add(24 * time.Hour)
+			c := &sfp.Case{ID: sfp.CaseID(n), Number: n, Kind: sfp.KindProductQuestion, State: sfp.StateOpen,
+				Seller: "acme", Channel: acmeChan, ReceivedAt: received, CreatedAt: received, DueAt: &due}
+			if answered > 0 {
+				at := received.Add(answered)
+				c.State, c.AnsweredAt = sfp.StateAnswered, &at
+			}
+			if err := tx.PutCase(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	week := report.Week{Year: 2026, Number: 47}
+	want, err := h.Main.App.WeeklyChart(context.Background(), "acme", week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := h.Main.App.WeeklyChart(context.Background(), "acme", report.Week{Year: 2026, Number: 40})
+	if err != nil || bytes.Equal(empty, want) {
+		t.Fatalf("the week's cases do not show in its chart: %v", err)
+	}
+	t.Setenv("SFPDESK_DB", h.Main.Config.DBPath)
+	t.Setenv("SFPDESK_LANG", "en")
+	// Nothing answers here: the chart must not come through the bot.
+	t.Setenv("SFPDESK_ADMIN_ADDR", "127.0.0.1:1")
+	out := filepath.Join(t.TempDir(), "week.png")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"report", "--seller", "acme", "--week", "2026-W47", "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) || !strings.Contains(stdout.String(), "read directly") {
+		t.Errorf("report on PostgreSQL: %d bytes (%s), want the bot's %d", len(got), stdout.String(), len(want))
+	}
+	stderr.Reset()
+	if code := run([]string{"report", "--seller", "initech", "--out", out}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), `no seller "initech"`) {
+		t.Errorf("unknown seller on PostgreSQL: exit %d, %s", code, stderr.String())
+	}
+}
+
+// The App Home travels through the outbox on PostgreSQL as on bbolt: the
+// publish queued when it is opened, and the one a delivered card queues.
+func TestAppHomeOnPostgres(t *testing.T) {
+	h := newPostgresDesk(t)
+	first := postContact(t, h, "pg-home-1")
+	openHome(t, h, marie)
+	if text, _ := homeText(t, h, marie); !strings.Contains(text, first) || !strings.Contains(text, "Last 7 days") {
+		t.Fatalf("marie's Home lacks %s or the week's figures:\n%s", first, text)
+	}
+	before := publishes(h, marie)
+	second := postContact(t, h, "pg-home-2")
+	h.Clock.Set(h.Clock.Now().Add(2 * time.Minute))
+	h.Main.Outbox.Notify()
+	waitUntil(t, "marie's Home follows the new case", func() bool {
+		settle(t, h)
+		text, _ := homeText(t, h, marie)
+		return strings.Contains(text, second)
+	})
+	if n := publishes(h, marie) - before; n != 1 {
+		t.Errorf("marie's Home was published %d times after one new case, want once", n)
 	}
 }
