@@ -254,7 +254,7 @@ func TestCheckPostgres(t *testing.T) {
 	}
 	st.Update(ctx, func(tx store.Tx) error { return nil })
 	st.Close()
-	if p := checkDB(url); p.Level != levelOK || !strings.Contains(p.Msg, "at version 1, no bot running") {
+	if p := checkDB(url); p.Level != levelOK || !strings.Contains(p.Msg, "at version 3, no bot running") {
 		t.Errorf("migrated database: %s", p)
 	}
 	if strings.Contains(checkDB("postgres://sfp:s3cret@127.0.0.1:1/db?sslmode=disable").String(), "s3cret") {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -109,16 +108,12 @@ const migrateUsage = "usage: sfpdesk migrate --to URL|FILE  (copies everything f
 // runMigrate copies every record from SFPDESK_DB to another, empty store:
 // a bbolt file to PostgreSQL, or back.
 func runMigrate(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("migrate")
 	to := fs.String("to", "", "the store to copy into: postgres://… or a bbolt file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args, stdout, stderr, false); !ok {
+		return code
 	}
-	if *to == "" || fs.NArg() > 0 {
+	if *to == "" {
 		fmt.Fprintln(stderr, migrateUsage)
 		return 2
 	}

@@ -5,7 +5,10 @@
 // in one transaction under an advisory lock, so that replicas starting
 // together take turns. Records are the same JSON as the bbolt store's, in
 // json columns, with beside them the columns their indexes need; a case's
-// history is a row an event.
+// history is a row an event. What SQL cannot derive in a migration (a
+// case's summary, from its history) is a step in Go run in the migration's
+// transaction (goMigrations). The index by received time holds each case's
+// summary in the binary form the bbolt store keeps (store.EncodeSummary).
 //
 // Round trips: a transaction's statements go in pipelines (tx.go): writes
 // nobody waits on go with the next statement that must answer, BEGIN with
