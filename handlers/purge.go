@@ -115,6 +115,21 @@ func (a *App) purgeCase(tx store.Tx, c *sfp.Case, by string) (bool, error) {
 				continue
 			}
 		}
+		if m.Op == store.OpUpdate && m.State == store.OutboxPending {
+			// A redraw still waiting holds the case as it was: the card
+			// refreshed below supersedes a redraw of the card, and any
+			// other edit carries the erased message instead.
+			if m.Target == c.Card.OutboxID && m.Target != 0 || m.TargetTS != "" && m.TargetTS == c.Card.TS {
+				m.State, m.LastError = store.OutboxSent, "superseded"
+				m.Text, m.Blocks = "", nil
+			} else {
+				m.Text, m.Blocks = erased.FallbackText(), erased.BlocksJSON()
+			}
+			if err := tx.PutOutbox(m); err != nil {
+				return false, err
+			}
+			continue
+		}
 		if m.State != store.OutboxPending && (m.Text != "" || len(m.Blocks) > 0) {
 			m.Text, m.Blocks = "", nil
 			if err := tx.PutOutbox(m); err != nil {
@@ -184,7 +199,7 @@ func (a *App) Purge(ctx context.Context, caseID, orderID, by string) (PurgeResul
 	a.init()
 	var res PurgeResult
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
-		res.Cases = nil
+		res.Cases, res.Erased = nil, nil
 		var cases []*sfp.Case
 		switch {
 		case caseID != "":

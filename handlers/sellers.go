@@ -38,6 +38,7 @@ func (a *App) cmdSellerAdd(ctx context.Context, c *call) any {
 	}
 	var triaged int
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
+		triaged = 0 // the transaction may run again
 		s, err := tx.Seller(name)
 		if errors.Is(err, store.ErrNotFound) {
 			s, err = &sfp.Seller{Name: name}, nil
@@ -258,6 +259,7 @@ func (a *App) moveTriage(ctx context.Context, cb slack.InteractionCallback, sell
 	}
 	n := 0
 	err := a.Store.Update(ctx, func(tx store.Tx) error {
+		n = 0 // the transaction may run again
 		open, err := tx.OpenCases(seller)
 		if err != nil {
 			return err

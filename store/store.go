@@ -25,7 +25,10 @@ var (
 // Store opens transactions over sfpdesk's state.
 type Store interface {
 	// Update runs fn in a read-write transaction, committed when fn returns
-	// nil and rolled back otherwise.
+	// nil and rolled back otherwise. A backend with concurrent writers
+	// (PostgreSQL) runs fn again when its transaction lost a conflict, so
+	// fn must leave nothing outside the transaction that a second run
+	// would double.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Batch is Update for many concurrent small writers: their functions may
 	// share one commit (one fsync). fn may run more than once, so it must

@@ -117,7 +117,7 @@ func rendered(h *harness, m fakeslack.Message) string {
 func loadCase(t *testing.T, h *harness, id string) *sfp.Case {
 	t.Helper()
 	var c *sfp.Case
-	err := h.Main.DB.View(ctx, func(tx store.Tx) error {
+	err := h.Main.Store.View(ctx, func(tx store.Tx) error {
 		var err error
 		c, err = tx.Case(id)
 		return err
@@ -131,7 +131,7 @@ func loadCase(t *testing.T, h *harness, id string) *sfp.Case {
 func openCases(t *testing.T, h *harness) []*sfp.Case {
 	t.Helper()
 	var cs []*sfp.Case
-	h.Main.DB.View(ctx, func(tx store.Tx) error {
+	h.Main.Store.View(ctx, func(tx store.Tx) error {
 		cs, _ = tx.OpenCases("")
 		return nil
 	})

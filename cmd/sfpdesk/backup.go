@@ -13,6 +13,7 @@ import (
 
 	"github.com/sfpdesk/sfpdesk/store"
 	"github.com/sfpdesk/sfpdesk/store/bolt"
+	"github.com/sfpdesk/sfpdesk/store/postgres"
 )
 
 // runBackup copies the database: directly when no bot holds the file, else
@@ -40,8 +41,14 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// pgBackupHint is the answer to a backup of a PostgreSQL store.
+const pgBackupHint = `SFPDESK_DB is a PostgreSQL database: back it up with pg_dump (pg_dump --format=custom --file=sfpdesk.dump "$SFPDESK_DB"); sfpdesk backup copies a bbolt file`
+
 // backup's errors say what to do, for the person at the terminal.
 func backup(cfg *Config, out string, force bool, client *http.Client) (int64, string, error) {
+	if postgres.IsURL(cfg.DBPath) {
+		return 0, "", errors.New(pgBackupHint)
+	}
 	if _, err := os.Stat(cfg.DBPath); errors.Is(err, fs.ErrNotExist) {
 		abs, _ := filepath.Abs(cfg.DBPath)
 		return 0, "", fmt.Errorf("there is no database at %s: set SFPDESK_DB to the bot's database file, or run this in the directory the bot runs in", abs)

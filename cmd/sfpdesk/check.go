@@ -15,6 +15,8 @@ import (
 	"github.com/slack-go/slack"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/sfpdesk/sfpdesk/store/postgres"
 )
 
 // slackCheckTimeout bounds each call check makes to Slack: check is run by
@@ -171,6 +173,9 @@ func slackProblem(name, apiURL string, err error, fixes map[string]string) Probl
 // after dbLockWait: a bot that is running holds it, which is fine.
 func checkDB(path string) Problem {
 	const name = "SFPDESK_DB"
+	if postgres.IsURL(path) {
+		return checkPostgres(path)
+	}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

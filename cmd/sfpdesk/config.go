@@ -581,9 +581,9 @@ var settings = []setting{
 
 	{
 		name: "SFPDESK_DB", def: "sfpdesk.db", group: groupStorage,
-		help:  "Database file. Only one running sfpdesk may hold it; `sfpdesk backup` copies it safely while the bot runs.",
+		help:  "Database file. Only one running sfpdesk may hold it; `sfpdesk backup` copies it safely while the bot runs. Or `postgres://user:password@host:5432/db?sslmode=require` (also `postgresql://`): a PostgreSQL database shared by several replicas, one of which leads.",
 		parse: func(l *loader, c *Config, v string) { c.DBPath = v },
-		show:  func(c *Config) string { return c.DBPath },
+		show:  func(c *Config) string { return dbName(c.DBPath) },
 	},
 	{
 		name: "SFPDESK_RETENTION", def: "30d", group: groupStorage,

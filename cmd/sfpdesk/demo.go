@@ -364,7 +364,7 @@ func (d *demoDay) sleepUntil(ctx context.Context, t time.Time) error {
 	nextDue := func() (time.Time, bool) {
 		var at time.Time
 		var ok bool
-		d.h.Main.DB.View(ctx, func(tx store.Tx) error {
+		d.h.Main.Store.View(ctx, func(tx store.Tx) error {
 			var err error
 			at, ok, err = tx.NextDue()
 			return err

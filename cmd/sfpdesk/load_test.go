@@ -70,6 +70,9 @@ func startLoadServer(t testing.TB, latency time.Duration) *loadServer {
 		"SFPDESK_ADMIN_ADDR":   "127.0.0.1:0",
 		"SFPDESK_ADMINS":       "U0ADMIN",
 	}
+	if *loadPostgres {
+		env["SFPDESK_DB"] = loadPostgresURL(t)
+	}
 	cfg, problems := LoadConfig(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, "")
 	if p, bad := firstError(problems); bad {
 		t.Fatal(p)
@@ -230,6 +233,9 @@ func TestLoadAckLatency(t *testing.T) {
 		cmds.add(d, err)
 	})
 	t.Logf("/slack/commands (ask): %s", &cmds)
+	if pg, ok := s.main.Store.(interface{ Retries() int64 }); ok {
+		t.Logf("  transactions run again after a conflict: %d", pg.Retries())
+	}
 	t.Logf("  as the bot measures it: %s", srv.since(s.ackHistogram("commands")))
 
 	var evs latencies
@@ -239,6 +245,9 @@ func TestLoadAckLatency(t *testing.T) {
 		evs.add(s.reply(ctx, card, i))
 	})
 	t.Logf("/slack/events (thread reply): %s", &evs)
+	if pg, ok := s.main.Store.(interface{ Retries() int64 }); ok {
+		t.Logf("  transactions run again after a conflict, both phases: %d", pg.Retries())
+	}
 	t.Logf("  as the bot measures it: %s", srv.since(s.ackHistogram("events")))
 }
 
@@ -311,7 +320,7 @@ func (s *loadServer) cards(tb testing.TB, n int) ([]string, []sfp.MessageRef) {
 	deadline := time.Now().Add(30 * time.Second)
 	for len(cards) < len(sellers) && time.Now().Before(deadline) {
 		cards = cards[:0]
-		s.main.DB.View(ctx, func(tx store.Tx) error {
+		s.main.Store.View(ctx, func(tx store.Tx) error {
 			cs, _ := tx.OpenCases("")
 			for _, c := range cs {
 				if c.Card.TS != "" {
@@ -376,7 +385,7 @@ func TestLoadCaseThroughput(t *testing.T) {
 
 	// What one ask wrote: the case and its two messages.
 	var bytes, cases int
-	s.main.DB.View(ctx, func(tx store.Tx) error {
+	s.main.Store.View(ctx, func(tx store.Tx) error {
 		return tx.ForEachCase(func(c *sfp.Case) bool {
 			b, _ := json.Marshal(c)
 			bytes += len(b)

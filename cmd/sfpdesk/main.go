@@ -24,6 +24,7 @@ var commandHelp = []struct{ name, args, about string }{
 	{"backup", "--out FILE [--force]", "write a consistent copy of the database, even while the bot runs"},
 	{"manifest", "[--url https://host]", "print the Slack app manifest (with no flags, slack-manifest.yaml)"},
 	{"purge", "--case SFP-… | --order …", "erase one buyer's data now, with proof"},
+	{"migrate", "--to URL|FILE", "copy everything from SFPDESK_DB to an empty store (PostgreSQL or a bbolt file); the bot must be stopped"},
 	{"eval-drafts", "[--templates] [--model NAME] [--questions FILE] [--catalog FILE] [-v]", "score drafted replies on the evaluation questions, from the configured model or the templates"},
 	{"report", "--seller S [--week YYYY-Www] --out FILE.png", "draw the weekly report's chart of a seller's last 8 weeks, from the database"},
 	{"version", "", "print the version, the commit and the Go version it was built with"},
@@ -64,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runPurge(args[1:], stdout, stderr)
 	case "report":
 		return runReport(args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(args[1:], stdout, stderr)
 	case "manifest":
 		return runManifest(args[1:], stdout, stderr)
 	case "eval-drafts":

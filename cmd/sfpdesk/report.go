@@ -16,6 +16,7 @@ import (
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 	"github.com/sfpdesk/sfpdesk/store/bolt"
+	"github.com/sfpdesk/sfpdesk/store/postgres"
 )
 
 const reportUsage = "usage: sfpdesk report --seller S [--week YYYY-Www] --out FILE.png"
@@ -62,17 +63,24 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 }
 
 // chartFor draws the chart from the database, or asks the running bot.
-// A zero week means the last whole week.
+// A zero week means the last whole week. PostgreSQL serves many clients:
+// its chart is always drawn here, beside any running replicas.
 func chartFor(cfg *Config, seller string, week report.Week, client *http.Client) ([]byte, string, error) {
-	if _, err := os.Stat(cfg.DBPath); err != nil {
-		return nil, "", fmt.Errorf("no database at %s (SFPDESK_DB)", cfg.DBPath)
+	var db store.Store
+	var err error
+	if postgres.IsURL(cfg.DBPath) {
+		db, _, err = openStore(context.Background(), cfg.DBPath, nil)
+	} else {
+		if _, err := os.Stat(cfg.DBPath); err != nil {
+			return nil, "", fmt.Errorf("no database at %s (SFPDESK_DB)", cfg.DBPath)
+		}
+		db, err = bolt.Open(cfg.DBPath, &bolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
 	}
-	db, err := bolt.Open(cfg.DBPath, &bolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
 	if err == nil {
 		defer db.Close()
 		png, err := reportApp(cfg, db).WeeklyChart(context.Background(), seller, week)
 		if sfp.ErrorCode(err) == sfp.ENOTFOUND {
-			err = fmt.Errorf("no seller %q in %s", seller, cfg.DBPath)
+			err = fmt.Errorf("no seller %q in %s", seller, dbName(cfg.DBPath))
 		}
 		return png, "read directly", err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -22,6 +23,7 @@ import (
 	"github.com/sfpdesk/sfpdesk/sfp"
 	"github.com/sfpdesk/sfpdesk/store"
 	"github.com/sfpdesk/sfpdesk/store/bolt"
+	"github.com/sfpdesk/sfpdesk/store/postgres"
 )
 
 // shutdownGrace is how long in-flight requests and transactions get after
@@ -36,6 +38,9 @@ type Main struct {
 	Log        *slog.Logger
 	HTTPClient *http.Client
 
+	// Store is SFPDESK_DB's store; DB is the same when it is a bbolt
+	// file, nil on PostgreSQL.
+	Store   store.Store
 	DB      *bolt.DB
 	Slack   *slack.Client
 	Metrics *bot.Metrics
@@ -59,6 +64,10 @@ type Main struct {
 	// programs switch fsync off with it, to tell the disk's share of a
 	// figure from the bot's.
 	storeOptions *bolt.Options
+	// leader elects the replica that runs the workers (PostgreSQL only);
+	// leading says whether this one does now.
+	leader  *postgres.Leader
+	leading atomic.Bool
 
 	slackCheck struct {
 		sync.Mutex
@@ -84,14 +93,14 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.HTTPClient == nil {
 		m.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	db, err := bolt.Open(cfg.DBPath, m.storeOptions)
+	db, bdb, err := openStore(ctx, cfg.DBPath, m.storeOptions)
 	if err != nil {
 		if errors.Is(err, store.ErrInUse) {
 			return fmt.Errorf("database %s is in use by another sfpdesk: stop it first, or set SFPDESK_DB to another file", cfg.DBPath)
 		}
-		return fmt.Errorf("cannot open database %s: %v", cfg.DBPath, err)
+		return fmt.Errorf("cannot open database %s: %v", dbName(cfg.DBPath), err)
 	}
-	m.DB = db
+	m.Store, m.DB = db, bdb
 	// slack-go's own retries (OptionRetry, OptionRetryConfig) stay off, and
 	// must: they retry a 5xx or a dropped connection blindly, so a post
 	// whose first try reached Slack appears twice, whereas the outbox looks
@@ -105,6 +114,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Metrics = bot.NewMetrics(db, m.Clock)
+	m.registerLeaderMetric()
 	m.Outbox = &bot.Outbox{Store: db, API: m.Slack, Clock: m.Clock, Log: m.Log, Metrics: m.Metrics, TriageChannel: cfg.TriageChannel, Admins: cfg.Admins, Lang: cfg.Lang}
 	m.App = &handlers.App{
 		Store: db, Slack: m.Slack, Outbox: m.Outbox, Clock: m.Clock, Log: m.Log,
@@ -199,17 +209,7 @@ func (m *Main) Run(ctx context.Context) error {
 	go serve(m.admin, m.adminLn)
 	go func() {
 		defer wg.Done()
-		m.Outbox.Run(workCtx)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		m.Scheduler.Run(workCtx)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		m.Callbacks.Run(workCtx)
+		m.lead(workCtx)
 	}()
 	m.Mail.run(workCtx, &wg)
 	if m.Socket != nil {
@@ -245,10 +245,10 @@ func (m *Main) Run(ctx context.Context) error {
 
 // Close closes the database.
 func (m *Main) Close() error {
-	if m.DB == nil {
+	if m.Store == nil {
 		return nil
 	}
-	return m.DB.Close()
+	return m.Store.Close()
 }
 
 func (m *Main) publicHandler() http.Handler {
@@ -270,7 +270,7 @@ func (m *Main) publicHandler() http.Handler {
 func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	checks := map[string]string{}
 	ready := true
-	if err := m.DB.View(r.Context(), func(store.Tx) error { return nil }); err != nil {
+	if err := m.Store.View(r.Context(), func(store.Tx) error { return nil }); err != nil {
 		checks["store"], ready = "error: "+err.Error(), false
 	} else {
 		checks["store"] = "ok"
@@ -306,7 +306,7 @@ func (m *Main) readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"ready": ready, "checks": checks})
+	json.NewEncoder(w).Encode(map[string]any{"ready": ready, "checks": checks, "leader": m.Leading()})
 }
 
 func (m *Main) adminHandler() http.Handler {
@@ -315,6 +315,10 @@ func (m *Main) adminHandler() http.Handler {
 	mux.HandleFunc("POST /admin/purge", m.adminPurge)
 	mux.HandleFunc("GET /admin/report", m.adminReport)
 	mux.HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
+		if m.DB == nil {
+			http.Error(w, pgBackupHint, http.StatusNotImplemented)
+			return
+		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Disposition", `attachment; filename="sfpdesk.db"`)
 		if _, err := m.DB.Backup(r.Context(), w); err != nil {

@@ -144,3 +144,7 @@ func TestCaseNumbersAfterReopen(t *testing.T) {
 		t.Fatalf("after reopen the next number is %d, want %d", next, b+1)
 	}
 }
+
+func TestMoveToAnotherFile(t *testing.T) {
+	storetest.Move(t, func(t *testing.T) store.Store { return openTemp(t) }, func(t *testing.T) store.Store { return openTemp(t) })
+}

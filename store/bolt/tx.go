@@ -51,7 +51,7 @@ func indexReceived(btx *bbolt.Tx) error {
 		if err != nil {
 			return err
 		}
-		return idx.Put(receivedKey(c.Seller, c.ReceivedAt, n), encodeSummary(sfp.SummaryOf(c)))
+		return idx.Put(receivedKey(c.Seller, c.ReceivedAt, n), store.EncodeSummary(sfp.SummaryOf(c)))
 	})
 }
 
@@ -294,7 +294,7 @@ func (t *tx) PutCase(c *sfp.Case) error {
 			return err
 		}
 	}
-	sum := encodeSummary(sfp.SummaryOf(c))
+	sum := store.EncodeSummary(sfp.SummaryOf(c))
 	if !bytes.Equal(t.bucket(bReceived).Get(rk), sum) {
 		if err := t.bucket(bReceived).Put(rk, sum); err != nil {
 			return err
@@ -405,7 +405,7 @@ func (t *tx) CasesReceived(seller string, from, to time.Time, fn func(sfp.Summar
 			if i < 0 || k[i] != 0 || !bytes.Equal(k[:i], name) || binary.BigEndian.Uint64(k[i+1:i+9]) >= hi {
 				break
 			}
-			sum, err := decodeSummary(v)
+			sum, err := store.DecodeSummary(v)
 			if err != nil {
 				return fmt.Errorf("case %d: %w", binary.BigEndian.Uint64(k[i+9:]), err)
 			}

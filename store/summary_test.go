@@ -1,4 +1,4 @@
-package bolt
+package store
 
 import (
 	"testing"
@@ -18,32 +18,32 @@ func TestSummaryRoundTrip(t *testing.T) {
 			Claim: sfp.ClaimSummary{ID: "CLM-1001", Status: "paid", Amount: sfp.Money{Minor: -1, Currency: "GBP"},
 				FiledAt: at("2026-11-25T00:00:00Z"), SettledAt: at("2026-12-01T00:00:00Z")}},
 	} {
-		got, err := decodeSummary(encodeSummary(s))
+		got, err := DecodeSummary(EncodeSummary(s))
 		if err != nil {
 			t.Fatalf("%+v: %v", s, err)
 		}
-		again := encodeSummary(got)
-		if string(again) != string(encodeSummary(s)) || !got.ReceivedAt.Equal(s.ReceivedAt) || got.ID != s.ID || got.Claim.Amount != s.Claim.Amount {
+		again := EncodeSummary(got)
+		if string(again) != string(EncodeSummary(s)) || !got.ReceivedAt.Equal(s.ReceivedAt) || got.ID != s.ID || got.Claim.Amount != s.Claim.Amount {
 			t.Errorf("round trip of %+v gave %+v", s, got)
 		}
 	}
-	for _, bad := range [][]byte{nil, {summaryVersion}, {2, 0}, {summaryVersion, 0, 200}, append(encodeSummary(sfp.Summary{}), 0)} {
-		if _, err := decodeSummary(bad); err == nil {
-			t.Errorf("decodeSummary(%v) accepted", bad)
+	for _, bad := range [][]byte{nil, {summaryVersion}, {2, 0}, {summaryVersion, 0, 200}, append(EncodeSummary(sfp.Summary{}), 0)} {
+		if _, err := DecodeSummary(bad); err == nil {
+			t.Errorf("DecodeSummary(%v) accepted", bad)
 		}
 	}
 }
 
 // A damaged value is an error, never a panic or a summary made up.
 func FuzzDecodeSummary(f *testing.F) {
-	f.Add(encodeSummary(sfp.Summary{ID: "SFP-1001", Seller: "acme", Kind: sfp.KindCSContact, ReceivedAt: time.Unix(1, 0)}))
+	f.Add(EncodeSummary(sfp.Summary{ID: "SFP-1001", Seller: "acme", Kind: sfp.KindCSContact, ReceivedAt: time.Unix(1, 0)}))
 	f.Add([]byte{summaryVersion, 3})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := decodeSummary(b)
+		s, err := DecodeSummary(b)
 		if err != nil {
 			return
 		}
-		if again, err := decodeSummary(encodeSummary(s)); err != nil || string(encodeSummary(again)) != string(encodeSummary(s)) {
+		if again, err := DecodeSummary(EncodeSummary(s)); err != nil || string(EncodeSummary(again)) != string(EncodeSummary(s)) {
 			t.Errorf("%x decodes to %+v, which does not round-trip: %v", b, s, err)
 		}
 	})

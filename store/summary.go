@@ -1,4 +1,4 @@
-package bolt
+package store
 
 import (
 	"encoding/binary"
@@ -8,16 +8,18 @@ import (
 	"github.com/sfpdesk/sfpdesk/sfp"
 )
 
-// A case's summary is the value of its key in the index by received time,
-// in a binary form: the figures of a period read one summary per case, and
+// A case's summary is kept, in each store's index by received time, in a
+// binary form: the figures of a period read one summary per case, and
 // JSON's times would cost more to parse than everything else together.
-// Each string is a uvarint length and its bytes, each time a varint of Unix
+// Both stores keep the same form, so that the one codec serves them. Each
+// string is a uvarint length and its bytes, each time a varint of Unix
 // nanoseconds (0 for the zero time), each amount a varint of minor units.
 // The first byte is the form's version.
 
 const summaryVersion = 1
 
-func encodeSummary(s sfp.Summary) []byte {
+// EncodeSummary is the binary form of s.
+func EncodeSummary(s sfp.Summary) []byte {
 	b := make([]byte, 0, 96)
 	b = append(b, summaryVersion)
 	str := func(v string) { b = binary.AppendUvarint(b, uint64(len(v))); b = append(b, v...) }
@@ -53,16 +55,19 @@ func encodeSummary(s sfp.Summary) []byte {
 	return b
 }
 
-var errSummary = errors.New("malformed case summary")
+// ErrSummary is returned for a summary that is not EncodeSummary's.
+var ErrSummary = errors.New("malformed case summary")
 
-func decodeSummary(b []byte) (sfp.Summary, error) {
+// DecodeSummary reads what EncodeSummary wrote; a damaged value is an
+// error, never a summary made up.
+func DecodeSummary(b []byte) (sfp.Summary, error) {
 	var s sfp.Summary
 	if len(b) < 2 || b[0] != summaryVersion {
-		return s, errSummary
+		return s, ErrSummary
 	}
 	flags := b[1]
 	if flags&^3 != 0 {
-		return s, errSummary
+		return s, ErrSummary
 	}
 	b = b[2:]
 	bad := false
@@ -100,7 +105,7 @@ func decodeSummary(b []byte) (sfp.Summary, error) {
 	s.Claim.Amount = money()
 	s.Claim.FiledAt, s.Claim.SettledAt = at(), at()
 	if bad || len(b) != 0 {
-		return sfp.Summary{}, errSummary
+		return sfp.Summary{}, ErrSummary
 	}
 	return s, nil
 }
