@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
@@ -186,8 +187,13 @@ func stripLeadingMention(s string) string {
 	return s
 }
 
+// threadReadTimeout bounds the read of a thread's first message. The read
+// happens after the event was acknowledged, and without it the question is
+// lost, so a slow Slack costs time here, not the contact.
+const threadReadTimeout = 30 * time.Second
+
 func (a *App) threadRoot(ctx context.Context, channel, ts string) string {
-	ctx, cancel := context.WithTimeout(ctx, ackDeadline)
+	ctx, cancel := context.WithTimeout(ctx, threadReadTimeout)
 	defer cancel()
 	msgs, _, _, err := a.Slack.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: ts, Limit: 1})
 	if err != nil || len(msgs) == 0 {

@@ -55,6 +55,7 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 	// Back to the first schema, as a database written before the later
 	// migrations holds it.
 	_, err = db.Pool().Exec(ctx, `DROP TABLE case_summaries;
+		DROP TABLE mail_out; DROP SEQUENCE mail_out_ids;
 		ALTER TABLE claims DROP CONSTRAINT claims_one_per_order_and_type, DROP COLUMN type;
 		ALTER TABLE claims ADD CONSTRAINT claims_one_per_order UNIQUE (order_id);
 		DELETE FROM schema_migrations WHERE version > 1`)
