@@ -1137,7 +1137,21 @@ func envExample() string {
 			b.WriteString("# " + s.name + "=" + s.def + "\n")
 		}
 	}
+	b.WriteString("\n\n# === For the project's own tests (sfpdesk itself never reads these) ===\n")
+	for _, s := range testSettings {
+		b.WriteByte('\n')
+		for _, line := range wrap(s.help, 76) {
+			b.WriteString("# " + line + "\n")
+		}
+		b.WriteString("# " + s.name + "=\n")
+	}
 	return b.String()
+}
+
+// testSettings are read by the tests, not by sfpdesk: .env.example names
+// them so that a developer finds them where every other variable is.
+var testSettings = []struct{ name, help string }{
+	{"SFPDESK_TEST_POSTGRES", "A PostgreSQL database the store's tests may create schemas in, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable. Without it those tests are skipped, except under CI=true, where they fail; `bash .ci/run` starts a throwaway server and sets it."},
 }
 
 // envMarkdown renders the README's table of variables from the settings

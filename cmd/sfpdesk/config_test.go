@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/sfpdesk/sfpdesk/store/postgres/pgtest"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -608,5 +609,12 @@ func TestSettingsTable(t *testing.T) {
 	}
 	for name := range seen {
 		t.Errorf("%s is in the table but not in the contract", name)
+	}
+}
+
+// The variable the PostgreSQL tests read is the one .env.example names.
+func TestEnvExampleNamesTheTestDatabase(t *testing.T) {
+	if !strings.Contains(envExample(), "\n# "+pgtest.Env+"=\n") {
+		t.Errorf(".env.example does not document %s", pgtest.Env)
 	}
 }
