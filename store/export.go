@@ -79,3 +79,41 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+// ImportInto writes every record of from into tx, ids and numbers kept, and
+// returns the counters the target must continue from: past every id it
+// wrote, and never behind the source's own counters (a number handed out
+// and released, or a case erased, must not be handed out again).
+func ImportInto(ctx context.Context, tx Tx, from Exporter) (Counters, error) {
+	var c, exported Counters
+	err := from.Export(ctx, func(r Record) error {
+		switch {
+		case r.Case != nil:
+			c.NextCase = max(c.NextCase, r.Case.Number+1)
+			return tx.PutCase(r.Case)
+		case r.Seller != nil:
+			return tx.PutSeller(r.Seller)
+		case r.Seen != nil:
+			return tx.Remember(r.Seen.Space, r.Seen.Key, r.Seen.Value, r.Seen.At)
+		case r.Due != nil:
+			return tx.PutDue(*r.Due)
+		case r.Outbox != nil:
+			c.NextOutbox = max(c.NextOutbox, r.Outbox.ID+1)
+			return tx.PutOutbox(r.Outbox)
+		case r.Callback != nil:
+			c.NextCallback = max(c.NextCallback, r.Callback.ID+1)
+			return tx.PutCallback(r.Callback)
+		case r.Claim != nil:
+			c.NextClaim = max(c.NextClaim, r.Claim.Number+1)
+			return tx.PutClaim(r.Claim)
+		case r.Counters != nil:
+			exported = *r.Counters
+		}
+		return nil
+	})
+	c.NextCase = max(c.NextCase, exported.NextCase, sfp.FirstCaseNumber)
+	c.NextClaim = max(c.NextClaim, exported.NextClaim, sfp.FirstClaimNumber)
+	c.NextOutbox = max(c.NextOutbox, exported.NextOutbox, 1)
+	c.NextCallback = max(c.NextCallback, exported.NextCallback, 1)
+	return c, err
+}

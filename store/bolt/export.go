@@ -121,45 +121,10 @@ func (d *DB) Import(ctx context.Context, from store.Exporter) error {
 				return store.ErrNotEmpty
 			}
 		}
-		var counters *store.Counters
-		var maxCase, maxClaim, maxOutbox, maxCallback uint64
-		err := from.Export(ctx, func(r store.Record) error {
-			switch {
-			case r.Case != nil:
-				maxCase = max(maxCase, r.Case.Number)
-				return t.PutCase(r.Case)
-			case r.Seller != nil:
-				return t.PutSeller(r.Seller)
-			case r.Seen != nil:
-				return t.Remember(r.Seen.Space, r.Seen.Key, r.Seen.Value, r.Seen.At)
-			case r.Due != nil:
-				return t.PutDue(*r.Due)
-			case r.Outbox != nil:
-				maxOutbox = max(maxOutbox, r.Outbox.ID)
-				return t.PutOutbox(r.Outbox)
-			case r.Callback != nil:
-				maxCallback = max(maxCallback, r.Callback.ID)
-				return t.PutCallback(r.Callback)
-			case r.Claim != nil:
-				maxClaim = max(maxClaim, r.Claim.Number)
-				return t.PutClaim(r.Claim)
-			case r.Counters != nil:
-				counters = r.Counters
-			}
-			return nil
-		})
+		c, err := store.ImportInto(ctx, t, from)
 		if err != nil {
 			return err
 		}
-		c := store.Counters{NextCase: maxCase + 1, NextClaim: maxClaim + 1, NextOutbox: maxOutbox + 1, NextCallback: maxCallback + 1}
-		if counters != nil {
-			c.NextCase = max(c.NextCase, counters.NextCase)
-			c.NextClaim = max(c.NextClaim, counters.NextClaim)
-			c.NextOutbox = max(c.NextOutbox, counters.NextOutbox)
-			c.NextCallback = max(c.NextCallback, counters.NextCallback)
-		}
-		c.NextCase = max(c.NextCase, sfp.FirstCaseNumber)
-		c.NextClaim = max(c.NextClaim, sfp.FirstClaimNumber)
 		if err := t.bucket(bMeta).Put(kNextCase, u64(c.NextCase)); err != nil {
 			return err
 		}

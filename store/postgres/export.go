@@ -129,43 +129,10 @@ func (d *DB) Import(ctx context.Context, from store.Exporter) error {
 		if used {
 			return store.ErrNotEmpty
 		}
-		var counters *store.Counters
-		var maxClaim, maxOutbox, maxCallback uint64
-		err := from.Export(ctx, func(r store.Record) error {
-			switch {
-			case r.Case != nil:
-				return t.PutCase(r.Case)
-			case r.Seller != nil:
-				return t.PutSeller(r.Seller)
-			case r.Seen != nil:
-				return t.Remember(r.Seen.Space, r.Seen.Key, r.Seen.Value, r.Seen.At)
-			case r.Due != nil:
-				return t.PutDue(*r.Due)
-			case r.Outbox != nil:
-				maxOutbox = max(maxOutbox, r.Outbox.ID)
-				return t.PutOutbox(r.Outbox)
-			case r.Callback != nil:
-				maxCallback = max(maxCallback, r.Callback.ID)
-				return t.PutCallback(r.Callback)
-			case r.Claim != nil:
-				maxClaim = max(maxClaim, r.Claim.Number)
-				return t.PutClaim(r.Claim)
-			case r.Counters != nil:
-				counters = r.Counters
-			}
-			return nil
-		})
+		c, err := store.ImportInto(ctx, t, from)
 		if err != nil {
 			return err
 		}
-		c := store.Counters{NextClaim: maxClaim + 1, NextOutbox: maxOutbox + 1, NextCallback: maxCallback + 1}
-		if counters != nil {
-			c.NextCase = counters.NextCase
-			c.NextClaim = max(c.NextClaim, counters.NextClaim)
-			c.NextOutbox = max(c.NextOutbox, counters.NextOutbox)
-			c.NextCallback = max(c.NextCallback, counters.NextCallback)
-		}
-		c.NextClaim = max(c.NextClaim, sfp.FirstClaimNumber)
 		// setval(…, n, false): the next nextval returns n. PutCase already
 		// moved case_numbers past every case written.
 		_, err = t.exec(`SELECT
