@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/sfpdesk/sfpdesk/prompts"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -159,11 +160,15 @@ func errText(err error) string {
 	if errors.Is(err, ErrLogin) {
 		return ErrLogin.Error()
 	}
-	s := err.Error()
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return s
+	return serverSays(err.Error())
+}
+
+// serverSays is what a server's answer may show in the log, the case's
+// history and its thread: cut short, and without the addresses it often
+// repeats ("550 <alias@marketplace.amazon.fr>: no such user"), since a
+// buyer's relay alias is personal data.
+func serverSays(s string) string {
+	return prompts.Mask(cut(s, 200), prompts.KnownPII{})
 }
 
 // Check logs in once and says what the mailbox holds, for `sfpdesk

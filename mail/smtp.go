@@ -176,13 +176,13 @@ func (s *Sender) deliver(ctx context.Context, m *store.MailOut) {
 	var se *smtp.SMTPError
 	switch {
 	case errors.As(err, &se) && se.Code >= 500:
-		s.fail(ctx, m, fmt.Sprintf("refused by the server: %d %s", se.Code, cut(se.Message, 200)))
+		s.fail(ctx, m, fmt.Sprintf("refused by the server: %d %s", se.Code, serverSays(se.Message)))
 	default:
 		// Refused for now (4xx) or cut off: try again later. Only a cut
 		// after the data leaves the reply's fate unknown.
 		var why string
 		if errors.As(err, &se) {
-			why = fmt.Sprintf("%d %s", se.Code, cut(se.Message, 200))
+			why = fmt.Sprintf("%d %s", se.Code, serverSays(se.Message))
 			dataSent = false
 		} else {
 			why = errText(err)

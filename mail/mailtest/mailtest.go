@@ -246,7 +246,8 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.srv.mu.Lock()
 	if s.srv.refused {
 		s.srv.mu.Unlock()
-		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender address not registered"}
+		// As real servers do, the refusal repeats the recipient.
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "<" + s.to + ">: sender address not registered"}
 	}
 	if s.srv.refuse > 0 {
 		s.srv.refuse--
