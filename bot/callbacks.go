@@ -693,11 +693,7 @@ func retryAfter(h string, now time.Time) time.Duration {
 
 // backoff is the wait after the n-th failed attempt (n ≥ 1).
 func (w *Callbacks) backoff(n int) time.Duration {
-	d := callbackBackoffMin << min(max(n-1, 0), 16)
-	if d > callbackBackoffMax || d <= 0 {
-		d = callbackBackoffMax
-	}
-	return d/2 + time.Duration(w.jitter(int64(d/2)+1))
+	return sfp.Backoff(n, callbackBackoffMin, callbackBackoffMax, w.jitter)
 }
 
 // record stores the attempts and what comes next on the delivery record
